@@ -1,0 +1,88 @@
+"""Health probes and the JSON fallbacks for Django's own error pages."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connections
+from django.http import JsonResponse
+from django.views import defaults
+from django.views.decorators.cache import never_cache
+
+from shop.exceptions import error_body
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def health_live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def health_ready(request):
+    checks = {"database": _check_database(), "cache": _check_cache()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def _check_database() -> str:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        logger.warning("readiness: database unreachable: %s", exc)
+        # Drop the broken connection so the next request reconnects.
+        connections["default"].close_if_unusable_or_obsolete()
+        return "unreachable"
+    return "ok"
+
+
+def _check_cache() -> str:
+    key = f"health:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=5)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+    except Exception as exc:
+        logger.warning("readiness: cache unreachable: %s", exc)
+        return "unreachable"
+    return "ok" if ok else "unreachable"
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse(
+            error_body("not_found", "No such API endpoint or object."), status=404
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            error_body("server_error", "Internal server error."), status=500
+        )
+    return defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return JsonResponse(
+            error_body("permission_denied", "You may not do this."), status=403
+        )
+    return defaults.permission_denied(request, exception)

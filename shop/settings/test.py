@@ -1,0 +1,30 @@
+"""Test run: the database comes from DATABASE_URL (PostgreSQL in CI) or SQLite."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, REST_FRAMEWORK
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "shop-test",
+    }
+}
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+# Generous rates so ordinary tests never trip a throttle; throttle tests set
+# their own with override_settings.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "auth": "10000/min",
+    "anon": "100000/min",
+    "user": "100000/min",
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so tests may close and reopen the connection.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+from shop.core import views as core_views
+
+api_v1 = [
+    path("", include("shop.users.urls")),
+    path("", include("shop.catalog.urls")),
+    path("", include("shop.orders.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("health/live", core_views.health_live, name="health-live"),
+    path("health/ready", core_views.health_ready, name="health-ready"),
+]
+
+handler400 = "shop.core.views.bad_request"
+handler403 = "shop.core.views.permission_denied"
+handler404 = "shop.core.views.page_not_found"
+handler500 = "shop.core.views.server_error"

@@ -1,0 +1,69 @@
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from shop.users.models import User, normalize_email_address
+
+SHOP_STAFF_GROUP = "Shop staff"
+# Staff manage the catalogue and orders fully and may look up users.
+SHOP_STAFF_APPS = ("catalog", "orders")
+SHOP_STAFF_EXTRA_PERMISSIONS = (("users", "view_user"),)
+
+
+def shop_staff_group_sync() -> Group:
+    """Make sure the "Shop staff" group exists and holds the staff permissions.
+
+    Runs after every migrate, so models added later are granted too.
+    """
+    group, _ = Group.objects.get_or_create(name=SHOP_STAFF_GROUP)
+    perms = Permission.objects.filter(content_type__app_label__in=SHOP_STAFF_APPS)
+    extra = [
+        Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        for app_label, codename in SHOP_STAFF_EXTRA_PERMISSIONS
+    ]
+    group.permissions.add(*perms, *[p for p in extra if p is not None])
+    return group
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    username: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create a customer account; privilege flags are never taken from input."""
+    user = User(
+        email=normalize_email_address(email),
+        username=username or normalize_email_address(email),
+        first_name=first_name,
+        last_name=last_name,
+    )
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_make_staff(*, user: User) -> User:
+    """Give an account admin-site access and the shop staff permissions."""
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(shop_staff_group_sync())
+    return user
+
+
+def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """Set a new password after checking the old one and the validators."""
+    from django.core.exceptions import ValidationError
+
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": ["The current password is wrong."]})
+    validate_password(new_password, user=user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
