@@ -1,7 +1,7 @@
 """Test run: the database comes from DATABASE_URL (PostgreSQL in CI) or SQLite."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REST_FRAMEWORK
+from .base import DATABASES, REST_FRAMEWORK, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -25,6 +25,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests may close and reopen the connection.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("SQLITE_TEST_DB", default=str(BASE_DIR / ".test-db.sqlite3"))  # noqa: F405
+    }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
