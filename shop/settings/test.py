@@ -1,5 +1,7 @@
 """Test run: the database comes from DATABASE_URL (PostgreSQL in CI) or SQLite."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, REST_FRAMEWORK, env
 
@@ -23,10 +25,17 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": "100000/min",
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Each test process gets its own test database, so parallel runs (several
+# checkouts, CI steps, xdist workers) never trample each other.
+_run_id = env.str("TEST_DB_SUFFIX", default=str(os.getpid()))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests may close and reopen the connection.
     DATABASES["default"]["TEST"] = {
-        "NAME": env.str("SQLITE_TEST_DB", default=str(BASE_DIR / ".test-db.sqlite3"))  # noqa: F405
+        "NAME": env.str("SQLITE_TEST_DB", default=f"/tmp/shop-test-{_run_id}.sqlite3")
+    }
+else:
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}_{_run_id}"
     }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
