@@ -1,0 +1,21 @@
+"""Gunicorn settings; every value can be overridden from the environment.
+
+Sync workers: on small machines they beat threaded workers on every
+database-backed endpoint (see bench/README figures in ../shared/bench).
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "") == "1" else None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
