@@ -1,0 +1,157 @@
+"""Each report against values computed by hand from factory data."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+
+from shop.catalog.tests.factories import ProductFactory
+from shop.orders import reports
+from shop.orders.models import Order
+from shop.orders.tests.factories import OrderFactory, OrderItemFactory
+from shop.users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+
+
+def make_order(*, customer, at, status="delivered", lines=()):
+    """An order with `lines` of (product, quantity) created at `at` (aware)."""
+    order = OrderFactory(customer=customer, status=status)
+    total = Decimal("0.00")
+    for product, quantity in lines:
+        item = OrderItemFactory(order=order, product=product, quantity=quantity)
+        total += item.line_total
+    Order.objects.filter(pk=order.pk).update(created_at=at, total=total)
+    order.refresh_from_db()
+    return order
+
+
+@pytest.fixture
+def products():
+    return (
+        ProductFactory(price=Decimal("10.00")),
+        ProductFactory(price=Decimal("2.50")),
+        ProductFactory(price=Decimal("99.99")),
+    )
+
+
+@pytest.fixture
+def shop_data(products):
+    """Three customers' orders in March 2026, in UTC."""
+    a, b, c = products
+    alice, bob, carol = UserFactory(), UserFactory(), UserFactory()
+    at = lambda d, h=12: dt.datetime(2026, 3, d, h, 0, tzinfo=UTC)  # noqa: E731
+    orders = [
+        # Mon 2 March: alice 2×a + 1×b = 22.50; bob 1×c = 99.99
+        make_order(customer=alice, at=at(2), lines=[(a, 2), (b, 1)]),
+        make_order(customer=bob, at=at(2, 23), lines=[(c, 1)], status="shipped"),
+        # Tue 3 March: carol cancelled 3×c (never counted), alice pending 4×b = 10
+        make_order(customer=carol, at=at(3), lines=[(c, 3)], status="cancelled"),
+        make_order(customer=alice, at=at(3), lines=[(b, 4)], status="pending"),
+        # Mon 9 March (next week): bob 1×a + 1×c = 109.99
+        make_order(customer=bob, at=at(9), lines=[(a, 1), (c, 1)]),
+    ]
+    return {"customers": (alice, bob, carol), "orders": orders}
+
+
+def test_sales_by_day_excludes_cancelled_and_fills_gaps(shop_data):
+    rows = reports.sales(
+        date_from=dt.date(2026, 3, 2), date_to=dt.date(2026, 3, 4), group_by="day"
+    )
+    assert [
+        (r.period, r.orders, r.units, r.revenue, r.average_order_value) for r in rows
+    ] == [
+        (dt.date(2026, 3, 2), 2, 4, Decimal("122.49"), Decimal("61.25")),
+        (dt.date(2026, 3, 3), 1, 4, Decimal("10.00"), Decimal("10.00")),
+        (dt.date(2026, 3, 4), 0, 0, Decimal("0.00"), Decimal("0.00")),
+    ]
+
+
+def test_sales_by_week_starts_on_monday(shop_data):
+    rows = reports.sales(
+        date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 15), group_by="week"
+    )
+    assert [(r.period, r.orders, r.units, r.revenue) for r in rows] == [
+        (dt.date(2026, 2, 23), 0, 0, Decimal("0.00")),  # Sun 1 March's week
+        (dt.date(2026, 3, 2), 3, 8, Decimal("132.49")),
+        (dt.date(2026, 3, 9), 1, 2, Decimal("109.99")),
+    ]
+
+
+def test_sales_by_month(shop_data):
+    rows = reports.sales(
+        date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 31), group_by="month"
+    )
+    assert [
+        (r.period, r.orders, r.units, r.revenue, r.average_order_value) for r in rows
+    ] == [
+        (dt.date(2026, 2, 1), 0, 0, Decimal("0.00"), Decimal("0.00")),
+        (dt.date(2026, 3, 1), 4, 10, Decimal("242.48"), Decimal("60.62")),
+    ]
+
+
+def test_sales_empty_range(shop_data):
+    rows = reports.sales(
+        date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 2), group_by="day"
+    )
+    assert [(r.orders, r.units, r.revenue) for r in rows] == [
+        (0, 0, Decimal("0.00")),
+        (0, 0, Decimal("0.00")),
+    ]
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_sales_uses_local_days(products):
+    a = products[0]
+    customer = UserFactory()
+    # 03:00 UTC on 10 March is 23:00 on 9 March in New York (EDT, -4 since 8 March).
+    make_order(
+        customer=customer, at=dt.datetime(2026, 3, 10, 3, tzinfo=UTC), lines=[(a, 1)]
+    )
+    # 05:00 UTC on 8 March is 00:00 EST... DST starts 07:00 UTC: still EST -5.
+    make_order(
+        customer=customer, at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC), lines=[(a, 2)]
+    )
+    # 04:59 UTC on 8 March is 23:59 on 7 March.
+    make_order(
+        customer=customer, at=dt.datetime(2026, 3, 8, 4, 59, tzinfo=UTC), lines=[(a, 3)]
+    )
+    rows = reports.sales(
+        date_from=dt.date(2026, 3, 8), date_to=dt.date(2026, 3, 9), group_by="day"
+    )
+    assert [(r.period, r.orders, r.units) for r in rows] == [
+        (dt.date(2026, 3, 8), 1, 2),
+        (dt.date(2026, 3, 9), 1, 1),
+    ]
+
+
+def test_customer_summary(shop_data):
+    alice, bob, carol = shop_data["customers"]
+    summary = reports.customer_summary(customer_id=alice.pk)
+    assert summary.order_count == 2
+    assert summary.amount_spent == Decimal("32.50")
+    assert summary.counts_by_status == {
+        "pending": 1,
+        "processing": 0,
+        "shipped": 0,
+        "delivered": 1,
+        "cancelled": 0,
+    }
+    assert summary.first_order_at == dt.datetime(2026, 3, 2, 12, tzinfo=UTC)
+    assert summary.last_order_at == dt.datetime(2026, 3, 3, 12, tzinfo=UTC)
+
+    carols = reports.customer_summary(customer_id=carol.pk)
+    assert carols.order_count == 1
+    assert carols.amount_spent == Decimal("0.00")
+    assert carols.counts_by_status["cancelled"] == 1
+
+
+def test_customer_summary_without_orders():
+    summary = reports.customer_summary(customer_id=UserFactory().pk)
+    assert summary.order_count == 0
+    assert summary.amount_spent == Decimal("0.00")
+    assert set(summary.counts_by_status.values()) == {0}
+    assert summary.first_order_at is None and summary.last_order_at is None
