@@ -1,8 +1,12 @@
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.serializers import (
+    TokenObtainPairSerializer,
+    TokenRefreshSerializer,
+)
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from shop.users.models import User, normalize_email_address
 
@@ -29,7 +33,12 @@ class UserSerializer(serializers.ModelSerializer):
 class UserRegisterInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128)
-    username = serializers.CharField(max_length=150, required=False, allow_blank=False)
+    username = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=False,
+        validators=[UnicodeUsernameValidator()],
+    )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
@@ -45,16 +54,24 @@ class UserRegisterInputSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        probe = User(
-            email=attrs["email"],
-            username=attrs.get("username", attrs["email"]),
-            first_name=attrs.get("first_name", ""),
-            last_name=attrs.get("last_name", ""),
-        )
-        try:
-            password_validation.validate_password(attrs["password"], user=probe)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        # Without a username the email becomes one (see user_register), so it
+        # must fit the username column and be free, or the insert would fail.
+        if "username" not in attrs:
+            email = attrs["email"]
+            if len(email) > User._meta.get_field("username").max_length:
+                raise serializers.ValidationError(
+                    {
+                        "username": [
+                            "This email is too long to be a username; choose one."
+                        ]
+                    }
+                )
+            if User.objects.filter(username__iexact=email).exists():
+                raise serializers.ValidationError(
+                    {"username": ["This username is taken; choose another."]}
+                )
+        # The password validators run in user_register, which reports them
+        # under `password`.
         return attrs
 
 
@@ -93,6 +110,33 @@ class TokenObtainSerializer(TokenObtainPairSerializer):
             return super().validate(attrs)
         except AuthenticationFailed as exc:
             raise AuthenticationFailed(LOGIN_FAILED, "no_active_account") from exc
+
+
+class TokenRotateSerializer(TokenRefreshSerializer):
+    """Refresh → new pair; the used refresh token is spent exactly once.
+
+    simplejwt's own serializer crashes (500) when the token's user was deleted,
+    and lets two concurrent requests with one token both get a new pair.
+    """
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        if not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            )
+        # The blacklist row is unique per token: only the request that creates
+        # it may rotate; a concurrent reuse finds the row and is refused.
+        _, created = refresh.blacklist()
+        if not created:
+            raise InvalidToken("Token is blacklisted")
+        refresh.set_jti()
+        refresh.set_exp()
+        refresh.set_iat()
+        refresh.outstand()
+        return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
 class TokenPairSerializer(serializers.Serializer):

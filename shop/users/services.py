@@ -1,5 +1,6 @@
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shop.users.models import User, normalize_email_address
@@ -43,7 +44,7 @@ def user_register(
         first_name=first_name,
         last_name=last_name,
     )
-    validate_password(password, user=user)
+    _password_check(password, user=user, field="password")
     user.set_password(password)
     user.save()
     return user
@@ -60,10 +61,16 @@ def user_make_staff(*, user: User) -> User:
 
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
     """Set a new password after checking the old one and the validators."""
-    from django.core.exceptions import ValidationError
-
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["The current password is wrong."]})
-    validate_password(new_password, user=user)
+    _password_check(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+
+
+def _password_check(password: str, *, user: User, field: str) -> None:
+    """Run Django's password validators, reporting failures under `field`."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc

@@ -18,6 +18,7 @@ from shop.users.serializers import (
     LogoutInputSerializer,
     PasswordChangeInputSerializer,
     TokenPairSerializer,
+    TokenRotateSerializer,
     UserMeUpdateSerializer,
     UserRegisterInputSerializer,
     UserSerializer,
@@ -51,6 +52,7 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
     summary="Swap a refresh token for a new pair; the old one stops working",
 )
 class TokenRefreshView(jwt_views.TokenRefreshView):
+    serializer_class = TokenRotateSerializer
     throttle_classes = [AuthRateThrottle]
 
 
@@ -104,18 +106,21 @@ class UserViewSet(
     def get_queryset(self):
         return selectors.user_list()
 
-    def get_permissions(self):
-        if self.action in ("me", "password"):
-            return [IsAuthenticated()]
-        return super().get_permissions()
-
     @extend_schema(
         methods=["PATCH"],
         request=UserMeUpdateSerializer,
         responses={200: UserSerializer},
     )
     @extend_schema(methods=["GET"], responses={200: UserSerializer})
-    @action(detail=False, methods=["get", "patch"], url_path="me", filterset_class=None)
+    # Permissions set on the route, not per action, so a method the route
+    # lacks (PUT, DELETE) gives 405 instead of the staff check's 403.
+    @action(
+        detail=False,
+        methods=["get", "patch"],
+        url_path="me",
+        filterset_class=None,
+        permission_classes=[IsAuthenticated],
+    )
     def me(self, request):
         if request.method == "PATCH":
             payload = UserMeUpdateSerializer(
@@ -132,6 +137,7 @@ class UserViewSet(
         url_path="me/password",
         filterset_class=None,
         pagination_class=None,
+        permission_classes=[IsAuthenticated],
     )
     def password(self, request):
         payload = PasswordChangeInputSerializer(data=request.data)
