@@ -60,7 +60,8 @@ def run_schemathesis(base_url: str, token: str, role: str, args) -> int:
     ]
     harness.log(f"schemathesis as {role}: max {args.max_examples} examples/operation")
     started = time.monotonic()
-    result = subprocess.run(command, cwd=harness.ROOT)
+    # Run from the report directory: schemathesis keeps a crash cache in its cwd.
+    result = subprocess.run(command, cwd=args.report_dir)
     harness.log(
         f"schemathesis as {role}: exit {result.returncode} "
         f"in {time.monotonic() - started:.0f} s"
