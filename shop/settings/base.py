@@ -252,5 +252,21 @@ LOGGING = {
     },
 }
 
+# --- Integrations (docs/integrations.md) ----------------------------------
+# AWS credentials come from boto3's standard chain (AWS_ACCESS_KEY_ID /
+# AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance/task role).
+AWS_REGION = env.str("AWS_REGION", default="") or env.str(
+    "AWS_DEFAULT_REGION", default="us-east-1"
+)
+# Any S3/SNS/SQS-compatible endpoint (MinIO, LocalStack, moto); blank for AWS.
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="") or None
+ORDER_EVENTS_TOPIC_ARN = env.str("ORDER_EVENTS_TOPIC_ARN", default="")
+ORDER_EVENTS_QUEUE_URL = env.str("ORDER_EVENTS_QUEUE_URL", default="")
+ORDER_EVENTS_WEBHOOK_URL = env.str("ORDER_EVENTS_WEBHOOK_URL", default="")
+ORDER_EVENTS_WEBHOOK_SECRET = env.str("ORDER_EVENTS_WEBHOOK_SECRET", default="")
+# Dotted path to a zero-argument publisher factory replacing the targets above.
+ORDER_EVENTS_PUBLISHER = ""
+OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=3600)
+
 # --- Shop rules -----------------------------------------------------------
 SHOP_LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)

@@ -1,0 +1,50 @@
+"""Record domain events in the transactional outbox.
+
+Call `event_record` inside the transaction that makes the change, so the event
+row commits or rolls back with it: no event without the change, no change
+without its event. `relay_events` publishes the rows later.
+"""
+
+import threading
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import OutboxEvent
+
+SCHEMA_VERSION = 1
+
+_clock_lock = threading.Lock()
+_last_created_at: datetime | None = None
+
+
+def _monotonic_now() -> datetime:
+    # Two events of one transaction may be recorded within the same
+    # microsecond; nudging the clock keeps (created_at, id) in recording order.
+    global _last_created_at
+    with _clock_lock:
+        now = timezone.now()
+        if _last_created_at is not None and now <= _last_created_at:
+            now = _last_created_at + timedelta(microseconds=1)
+        _last_created_at = now
+        return now
+
+
+def event_record(
+    *, type: str, aggregate_type: str, aggregate_id, payload: dict
+) -> OutboxEvent:
+    """Add an event to the outbox as part of the caller's open transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError(
+            "event_record() must run inside the transaction.atomic() block that "
+            "makes the change the event describes."
+        )
+    body = {"schema_version": SCHEMA_VERSION, **payload}
+    return OutboxEvent.objects.create(
+        type=type,
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        payload=body,
+        created_at=_monotonic_now(),
+    )
