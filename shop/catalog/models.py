@@ -24,6 +24,11 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Slugs are compared case-insensitively, so they are stored lower-case.
+        self.slug = self.slug.strip().lower()
+        super().save(*args, **kwargs)
+
 
 class Product(models.Model):
     name = models.CharField(max_length=200)
@@ -72,14 +77,16 @@ class Product(models.Model):
                 fields=["is_active", "created_at", "id"], name="product_active_created"
             ),
             # Trigram indexes serve `search` (icontains) on PostgreSQL; the
-            # migration creates them only there (see 0002).
+            # migration creates them only there (see 0003_search_trigram).
         ]
 
     def __str__(self):
         return f"{self.name} ({self.sku})"
 
     def save(self, *args, **kwargs):
+        # SKUs and slugs are unique case-insensitively: store them normalised.
         self.sku = self.sku.strip().upper()
+        self.slug = self.slug.strip().lower()
         super().save(*args, **kwargs)
 
 

@@ -27,6 +27,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     @factory.post_generation
     def ledger(obj, create, extracted, **kwargs):

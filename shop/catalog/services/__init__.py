@@ -1,0 +1,37 @@
+"""Catalogue services: every write that keeps an invariant."""
+
+from shop.catalog.services.products import (
+    CategoryInUse,
+    ProductInUse,
+    category_delete,
+    product_create,
+    product_delete,
+    product_slug_generate,
+    product_update,
+    products_set_active,
+)
+from shop.catalog.services.stock import (
+    MAX_STOCK,
+    InsufficientStock,
+    StockChanged,
+    StockOutOfRange,
+    stock_adjust,
+    stock_set,
+)
+
+__all__ = [
+    "MAX_STOCK",
+    "CategoryInUse",
+    "InsufficientStock",
+    "ProductInUse",
+    "StockChanged",
+    "StockOutOfRange",
+    "category_delete",
+    "product_create",
+    "product_delete",
+    "product_slug_generate",
+    "product_update",
+    "products_set_active",
+    "stock_adjust",
+    "stock_set",
+]

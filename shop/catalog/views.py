@@ -1,0 +1,168 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shop.catalog import selectors, services
+from shop.catalog.filters import CategoryListFilter, ProductFilter, StableOrderingFilter
+from shop.catalog.serializers import (
+    CategorySerializer,
+    ProductInputSerializer,
+    ProductSerializer,
+    StockAdjustInputSerializer,
+    product_row,
+)
+from shop.core.permissions import ReadOnlyOrStaffModelPermissions, StaffModelPermissions
+
+INCLUDE_INACTIVE = OpenApiParameter(
+    "include_inactive",
+    OpenApiTypes.BOOL,
+    description="Staff only: list inactive products too (ignored for others).",
+)
+
+
+def _is_staff(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+class StockChangePermission(StaffModelPermissions):
+    """A stock adjustment changes a product: it needs `change_product`."""
+
+    perms_map = {
+        **StaffModelPermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        summary="Delete a category without products or subcategories (else 409)"
+    ),
+)
+class CategoryViewSet(viewsets.ModelViewSet):
+    """Categories: anyone reads, staff with model permissions write."""
+
+    serializer_class = CategorySerializer
+    permission_classes = [ReadOnlyOrStaffModelPermissions]
+    filterset_class = CategoryListFilter
+    schema_error_codes = ("409",)
+
+    def get_queryset(self):
+        return selectors.category_list()
+
+    def perform_destroy(self, instance):
+        services.category_delete(category=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List active products (staff: include_inactive=true for all)",
+        parameters=[INCLUDE_INACTIVE],
+    ),
+    retrieve=extend_schema(summary="A product; inactive ones are 404 to non-staff"),
+    create=extend_schema(
+        request=ProductInputSerializer, responses={201: ProductSerializer}
+    ),
+    update=extend_schema(
+        request=ProductInputSerializer, responses={200: ProductSerializer}
+    ),
+    partial_update=extend_schema(
+        request=ProductInputSerializer, responses={200: ProductSerializer}
+    ),
+    destroy=extend_schema(
+        summary="Delete a product no order references (else 409: deactivate it)"
+    ),
+)
+class ProductViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ProductSerializer
+    permission_classes = [ReadOnlyOrStaffModelPermissions]
+    filterset_class = ProductFilter
+    filter_backends = [
+        *viewsets.GenericViewSet.filter_backends,
+        StableOrderingFilter,
+    ]
+    ordering_fields = ["price", "name", "created_at"]
+    ordering = ["id"]
+    schema_error_codes = ("409",)
+
+    def get_queryset(self):
+        staff = _is_staff(self.request)
+        if self.action == "list":
+            flag = self.request.query_params.get("include_inactive", "")
+            include_inactive = staff and flag.lower() in ("true", "1")
+        else:
+            # Staff edit inactive products too; everybody else gets a 404.
+            include_inactive = staff
+        return selectors.product_list(include_inactive=include_inactive)
+
+    def get_permissions(self):
+        if self.action == "stock":
+            return [StockChangePermission()]
+        return super().get_permissions()
+
+    def list(self, request, *args, **kwargs):
+        # The hot path: plain rows straight into the page, no model instances
+        # and no serializer fields (same output as ProductSerializer).
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*selectors.PRODUCT_COLUMNS))
+        return self.get_paginated_response([product_row(row) for row in page])
+
+    def create(self, request, *args, **kwargs):
+        payload = ProductInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        data.pop("expected_stock", None)
+        product = services.product_create(**data, user=request.user)
+        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        product = self.get_object()
+        payload = ProductInputSerializer(
+            product, data=request.data, partial=kwargs.get("partial", False)
+        )
+        payload.is_valid(raise_exception=True)
+        changes = dict(payload.validated_data)
+        stock = changes.pop("stock", None)
+        expected_stock = changes.pop("expected_stock", None)
+        product = services.product_update(
+            product_id=product.pk,
+            changes=changes,
+            stock=stock,
+            expected_stock=expected_stock,
+            user=request.user,
+        )
+        return Response(ProductSerializer(product).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.product_delete(product=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=StockAdjustInputSerializer,
+        responses={200: ProductSerializer},
+        summary="Add or remove units; recorded as a stock movement",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="stock",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def stock(self, request, pk=None):
+        product = self.get_object()
+        payload = StockAdjustInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        product = services.stock_adjust(
+            product_id=product.pk, user=request.user, **payload.validated_data
+        )
+        return Response(ProductSerializer(product).data)
