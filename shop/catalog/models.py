@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from shop.catalog.images import product_image_path, validate_product_image
+
 
 class Category(models.Model):
     name = models.CharField(max_length=200)
@@ -49,6 +51,12 @@ class Product(models.Model):
     # which both write a StockMovement for every change.
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    image = models.ImageField(
+        upload_to=product_image_path,
+        blank=True,
+        validators=[validate_product_image],
+        help_text="JPEG, PNG or WebP, at most 5 MB and 4096x4096 pixels.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

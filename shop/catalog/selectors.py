@@ -17,6 +17,7 @@ PRODUCT_COLUMNS = (
     "price",
     "stock",
     "is_active",
+    "image",
     "created_at",
     "updated_at",
 )

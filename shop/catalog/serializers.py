@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework import serializers
 
+from shop.catalog.images import product_image_url
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.selectors import PRODUCT_COLUMNS
 from shop.catalog.services import MAX_STOCK
@@ -32,8 +33,11 @@ def _iso(value) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def product_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Render one product from its PRODUCT_COLUMNS values."""
+def product_row(row: Mapping[str, Any], request=None) -> dict[str, Any]:
+    """Render one product from its PRODUCT_COLUMNS values.
+
+    `request` makes a locally stored image URL absolute.
+    """
     return {
         "id": row["id"],
         "name": row["name"],
@@ -44,6 +48,7 @@ def product_row(row: Mapping[str, Any]) -> dict[str, Any]:
         "price": format(row["price"], ".2f"),
         "stock": row["stock"],
         "is_active": row["is_active"],
+        "image": product_image_url(row["image"], request),
         "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),
     }
@@ -63,11 +68,19 @@ class ProductSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     stock = serializers.IntegerField(read_only=True)
     is_active = serializers.BooleanField(read_only=True)
+    image = serializers.URLField(
+        read_only=True,
+        allow_null=True,
+        help_text="Absolute URL of the product image; null when it has none.",
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
     def to_representation(self, instance: Product) -> dict[str, Any]:
-        return product_row({c: getattr(instance, c) for c in PRODUCT_COLUMNS})
+        return product_row(
+            {c: getattr(instance, c) for c in PRODUCT_COLUMNS},
+            self.context.get("request"),
+        )
 
 
 class ProductInputSerializer(serializers.Serializer):

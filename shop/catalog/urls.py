@@ -1,6 +1,8 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from shop.catalog import views
+from shop.catalog.images import ProductImageView
 
 app_name = "catalog"
 
@@ -8,4 +10,7 @@ router = SimpleRouter(trailing_slash=True)
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("products", views.ProductViewSet, basename="product")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("products/<int:pk>/image/", ProductImageView.as_view(), name="product-image"),
+]

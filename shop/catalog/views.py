@@ -111,7 +111,7 @@ class ProductViewSet(
         # and no serializer fields (same output as ProductSerializer).
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset.values(*selectors.PRODUCT_COLUMNS))
-        return self.get_paginated_response([product_row(row) for row in page])
+        return self.get_paginated_response([product_row(row, request) for row in page])
 
     def create(self, request, *args, **kwargs):
         payload = ProductInputSerializer(data=request.data)
@@ -119,7 +119,10 @@ class ProductViewSet(
         data = dict(payload.validated_data)
         data.pop("expected_stock", None)
         product = services.product_create(**data, user=request.user)
-        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ProductSerializer(product, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def update(self, request, *args, **kwargs):
         product = self.get_object()
@@ -137,7 +140,7 @@ class ProductViewSet(
             expected_stock=expected_stock,
             user=request.user,
         )
-        return Response(ProductSerializer(product).data)
+        return Response(ProductSerializer(product, context={"request": request}).data)
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
@@ -165,4 +168,4 @@ class ProductViewSet(
         product = services.stock_adjust(
             product_id=product.pk, user=request.user, **payload.validated_data
         )
-        return Response(ProductSerializer(product).data)
+        return Response(ProductSerializer(product, context={"request": request}).data)

@@ -63,9 +63,11 @@ def test_list_and_detail_render_the_same_shape(api_client):
         "price",
         "stock",
         "is_active",
+        "image",
         "created_at",
         "updated_at",
     }
+    assert row["image"] is None
 
 
 def test_staff_may_list_inactive_products_others_may_not(

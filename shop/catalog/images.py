@@ -1,0 +1,173 @@
+"""Product images: validation, storage naming, the staff upload endpoint.
+
+Files go to Django's default storage (STORAGES["default"]): MEDIA_ROOT
+locally, an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set.
+"""
+
+import uuid
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from PIL import Image, UnidentifiedImageError
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop.core.permissions import StaffModelPermissions
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_SIDE = 4096
+# Pillow format name -> file extension stored.
+IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+
+
+def _image_format(file) -> str:
+    """Pillow's format name of `file`, or ValidationError if it is not allowed."""
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            width, height = image.size
+            image_format = image.format
+            image.verify()
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(
+            "The image has too many pixels.", code="image_too_many_pixels"
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            "Upload a valid JPEG, PNG or WebP image.", code="invalid_image"
+        ) from exc
+    finally:
+        file.seek(0)
+    if image_format not in IMAGE_FORMATS:
+        raise ValidationError(
+            "Upload a valid JPEG, PNG or WebP image.", code="invalid_image"
+        )
+    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
+        raise ValidationError(
+            f"The image may be at most {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} pixels "
+            f"(this one is {width}x{height}).",
+            code="image_too_many_pixels",
+        )
+    return image_format
+
+
+def validate_product_image(file) -> None:
+    """At most 5 MB and 4096x4096 pixels, JPEG, PNG or WebP by content."""
+    if getattr(file, "_committed", False):
+        # Already stored and validated on upload; do not download it again.
+        return
+    if file.size > MAX_IMAGE_BYTES:
+        raise ValidationError(
+            f"The image may be at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB.",
+            code="image_too_large",
+        )
+    _image_format(file)
+
+
+def product_image_path(instance, filename: str) -> str:
+    """A fresh, unguessable name: the client's file name is never trusted."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".jpeg":
+        suffix = ".jpg"
+    if suffix not in IMAGE_FORMATS.values():
+        suffix = ""
+    return f"products/{uuid.uuid4().hex}{suffix}"
+
+
+def product_image_url(name, request=None) -> str | None:
+    """Absolute URL of a stored image (name or FieldFile), None when there is none."""
+    name = getattr(name, "name", name)
+    if not name:
+        return None
+    url = default_storage.url(name)
+    if request is not None and url.startswith("/"):
+        url = request.build_absolute_uri(url)
+    return url
+
+
+def product_image_set(*, product, image) -> None:
+    """Store `image` as the product's picture (None removes it).
+
+    The previous file is deleted only after the database change commits, so
+    a failed save never leaves a product pointing at a missing file.
+    """
+    from shop.catalog.models import Product
+
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        old_name = locked.image.name
+        if image is None:
+            locked.image = None
+        else:
+            image_format = _image_format(image)
+            image.name = f"upload{IMAGE_FORMATS[image_format]}"
+            locked.image.save(image.name, image, save=False)
+        locked.save(update_fields=["image", "updated_at"])
+        if old_name and old_name != locked.image.name:
+            storage = locked.image.storage
+            transaction.on_commit(lambda: storage.delete(old_name))
+    product.image = locked.image
+    product.updated_at = locked.updated_at
+
+
+class ProductImageInputSerializer(serializers.Serializer):
+    image = serializers.ImageField(
+        help_text="JPEG, PNG or WebP, at most 5 MB and 4096x4096 pixels."
+    )
+
+    def validate_image(self, value):
+        try:
+            validate_product_image(value)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from exc
+        return value
+
+
+class ProductImagePermission(StaffModelPermissions):
+    """Setting or removing a product's image changes it: `change_product`."""
+
+    perms_map = {
+        **StaffModelPermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+class ProductImageView(APIView):
+    """Staff upload (multipart POST) or remove (DELETE) a product's image."""
+
+    permission_classes = [ProductImagePermission]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        from shop.catalog.models import Product
+
+        return Product.objects.all()
+
+    def _render(self, request, product):
+        from shop.catalog.serializers import ProductSerializer
+
+        return ProductSerializer(product, context={"request": request}).data
+
+    @extend_schema(
+        summary="Upload a product image (multipart field `image`)",
+        request={"multipart/form-data": ProductImageInputSerializer},
+    )
+    def post(self, request, pk):
+        product = get_object_or_404(self.get_queryset(), pk=pk)
+        payload = ProductImageInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        product_image_set(product=product, image=payload.validated_data["image"])
+        return Response(self._render(request, product))
+
+    @extend_schema(summary="Remove a product's image", request=None)
+    def delete(self, request, pk):
+        product = get_object_or_404(self.get_queryset(), pk=pk)
+        product_image_set(product=product, image=None)
+        return Response(self._render(request, product))
