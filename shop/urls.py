@@ -24,8 +24,3 @@ urlpatterns = [
     path("health/live", core_views.health_live, name="health-live"),
     path("health/ready", core_views.health_ready, name="health-ready"),
 ]
-
-handler400 = "shop.core.views.bad_request"
-handler403 = "shop.core.views.permission_denied"
-handler404 = "shop.core.views.page_not_found"
-handler500 = "shop.core.views.server_error"

@@ -1,5 +1,7 @@
+import json
 import re
 import uuid
+from http import HTTPStatus
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -7,7 +9,7 @@ from django.http import JsonResponse
 from shop.core.logging import request_id_var
 from shop.exceptions import error_body
 
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
 class RequestIdMiddleware:
@@ -22,7 +24,9 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = (
+            incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        )
         request.request_id = request_id
         token = request_id_var.set(request_id)
         try:
@@ -50,6 +54,16 @@ class BodySizeLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
+            if not length and "HTTP_TRANSFER_ENCODING" in request.META:
+                # DRF reads no body without a Content-Length, so a chunked
+                # request would be handled as if it were empty.
+                return JsonResponse(
+                    error_body(
+                        "length_required",
+                        "Send the request body with a Content-Length header.",
+                    ),
+                    status=411,
+                )
             if length > limit:
                 return JsonResponse(
                     error_body(
@@ -60,3 +74,51 @@ class BodySizeLimitMiddleware:
                     status=413,
                 )
         return self.get_response(request)
+
+
+# Codes and messages for the errors Django answers itself, outside DRF.
+_DJANGO_ERRORS = {
+    400: ("bad_request", "Bad request."),
+    403: ("permission_denied", "You may not do this."),
+    404: ("not_found", "No such API endpoint or object."),
+    405: ("method_not_allowed", "Method not allowed."),
+    413: ("payload_too_large", "The request body is too large."),
+    500: ("server_error", "Internal server error."),
+}
+
+
+def _generic_error(status: int) -> tuple[str, str]:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return phrase.lower().replace(" ", "_").replace("-", "_"), f"{phrase}."
+
+
+class ApiErrorMiddleware:
+    """Give every error response under /api/ the API's JSON error body.
+
+    DRF views already answer in that shape; this covers what Django answers
+    itself, whatever the URLconf: an unknown path (404), a plain view's 405,
+    an uncaught exception (500, also with DEBUG on), a bad Host header (400).
+    Headers such as Allow and CORS stay as they were.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not response.streaming
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            code, message = _DJANGO_ERRORS.get(status) or _generic_error(status)
+            response.content = json.dumps(error_body(code, message))
+            response["Content-Type"] = "application/json"
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response

@@ -1,4 +1,4 @@
-"""Health probes and the JSON fallbacks for Django's own error pages."""
+"""Health probes for load balancers and orchestrators."""
 
 import logging
 import uuid
@@ -6,10 +6,7 @@ import uuid
 from django.core.cache import cache
 from django.db import connections
 from django.http import JsonResponse
-from django.views import defaults
 from django.views.decorators.cache import never_cache
-
-from shop.exceptions import error_body
 
 logger = logging.getLogger(__name__)
 
@@ -52,37 +49,3 @@ def _check_cache() -> str:
         logger.warning("readiness: cache unreachable: %s", exc)
         return "unreachable"
     return "ok" if ok else "unreachable"
-
-
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def page_not_found(request, exception):
-    if _is_api(request):
-        return JsonResponse(
-            error_body("not_found", "No such API endpoint or object."), status=404
-        )
-    return defaults.page_not_found(request, exception)
-
-
-def server_error(request):
-    if _is_api(request):
-        return JsonResponse(
-            error_body("server_error", "Internal server error."), status=500
-        )
-    return defaults.server_error(request)
-
-
-def bad_request(request, exception):
-    if _is_api(request):
-        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
-    return defaults.bad_request(request, exception)
-
-
-def permission_denied(request, exception):
-    if _is_api(request):
-        return JsonResponse(
-            error_body("permission_denied", "You may not do this."), status=403
-        )
-    return defaults.permission_denied(request, exception)
