@@ -1,0 +1,41 @@
+"""Reads of orders, scoped to who is asking."""
+
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+
+from shop.orders.models import Order, OrderItem, OrderStatusChange
+from shop.orders.permissions import user_sees_all_orders
+
+
+def order_list_for(*, user) -> QuerySet[Order]:
+    """Orders the user may see, newest first, with their lines prefetched.
+
+    Customers see only their own orders; staff with `orders.view_order` see
+    every order.
+    """
+    orders = Order.objects.prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.order_by("id"))
+    ).order_by("-created_at", "-id")
+    if not user_sees_all_orders(user):
+        orders = orders.filter(customer=user)
+    return orders
+
+
+def order_history(*, order_id: int) -> QuerySet[OrderStatusChange]:
+    return OrderStatusChange.objects.filter(order_id=order_id).select_related(
+        "changed_by"
+    )
+
+
+def order_item_count_subquery() -> Subquery:
+    """Number of lines per order, computed only for the rows actually fetched.
+
+    A correlated subquery rather than JOIN + GROUP BY, so a page of 100 orders
+    counts 100 orders' lines instead of aggregating the whole items table.
+    """
+    return Subquery(
+        OrderItem.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )

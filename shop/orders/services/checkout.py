@@ -1,0 +1,188 @@
+"""Placing an order: one transaction that takes stock or changes nothing."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.db import transaction
+
+from shop.catalog.models import Product, StockMovement
+from shop.orders.exceptions import (
+    InsufficientStock,
+    InvalidOrderLines,
+    ProductUnavailable,
+)
+from shop.orders.models import Order, OrderItem, OrderStatusChange
+from shop.orders.services.notifications import order_placed_notify
+from shop.orders.services.stock import stock_shift_locked
+
+# Caps that keep one order's lock set and row count small; the input
+# serializer enforces the same numbers so the API answers 400 before any query.
+MAX_LINE_QUANTITY = 1000
+MAX_ORDER_LINES = 50
+# Order.total and OrderItem.line_total are NUMERIC(12, 2).
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_PRODUCT_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class LineRequest:
+    product_id: int
+    quantity: int
+
+
+def order_lines_merge(lines: Iterable[LineRequest]) -> dict[int, int]:
+    """Sum the quantities of repeated products and check the caps.
+
+    Duplicates are merged rather than rejected, and the caps and the stock
+    check apply to the merged quantity, so splitting a line never gets more
+    units past either.
+    """
+    lines = list(lines)
+    if not lines:
+        raise InvalidOrderLines("An order needs at least one line.")
+    if len(lines) > MAX_ORDER_LINES:
+        raise InvalidOrderLines(
+            f"An order has at most {MAX_ORDER_LINES} lines.",
+            extra={"max_lines": MAX_ORDER_LINES},
+        )
+    wanted: dict[int, int] = {}
+    for line in lines:
+        product_id, quantity = line.product_id, line.quantity
+        if not _is_int_in(product_id, 1, MAX_PRODUCT_ID):
+            raise InvalidOrderLines(
+                "Product ids are positive integers.", extra={"product": product_id}
+            )
+        if not _is_int_in(quantity, 1, MAX_LINE_QUANTITY):
+            raise InvalidOrderLines(
+                f"Quantities run from 1 to {MAX_LINE_QUANTITY}.",
+                extra={"product": product_id, "max_quantity": MAX_LINE_QUANTITY},
+            )
+        wanted[product_id] = wanted.get(product_id, 0) + quantity
+    over = sorted(pid for pid, qty in wanted.items() if qty > MAX_LINE_QUANTITY)
+    if over:
+        raise InvalidOrderLines(
+            f"At most {MAX_LINE_QUANTITY} units of one product per order "
+            "(repeated lines are added up).",
+            extra={"products": over, "max_quantity": MAX_LINE_QUANTITY},
+        )
+    return wanted
+
+
+def _is_int_in(value, low: int, high: int) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    )
+
+
+def order_place(
+    *,
+    customer,
+    lines: Iterable[LineRequest],
+    shipping_address: str = "",
+    note: str = "",
+) -> Order:
+    """Create a pending order and take its stock, or change nothing."""
+    wanted = order_lines_merge(lines)
+    with transaction.atomic():
+        # Lock in pk order so concurrent checkouts with overlapping baskets
+        # queue behind each other instead of deadlocking.
+        products = {
+            p.pk: p
+            for p in Product.objects.select_for_update()
+            .filter(pk__in=wanted)
+            .order_by("pk")
+            .only("pk", "name", "sku", "price", "stock", "is_active")
+        }
+        unavailable = sorted(
+            pid for pid in wanted if pid not in products or not products[pid].is_active
+        )
+        if unavailable:
+            raise ProductUnavailable(
+                "These products do not exist or are not for sale: "
+                + ", ".join(map(str, unavailable))
+                + ".",
+                extra={"products": unavailable},
+            )
+        short = [
+            {
+                "product": pid,
+                "requested": qty,
+                "available": products[pid].stock,
+            }
+            for pid, qty in sorted(wanted.items())
+            if products[pid].stock < qty
+        ]
+        if short:
+            raise InsufficientStock(
+                "Not enough stock for "
+                + ", ".join(str(line["product"]) for line in short)
+                + ".",
+                extra={"lines": short},
+            )
+
+        items = []
+        for pid, qty in wanted.items():
+            product = products[pid]
+            items.append(
+                OrderItem(
+                    product_id=pid,
+                    product_name=product.name,
+                    product_sku=product.sku,
+                    unit_price=product.price,
+                    quantity=qty,
+                    line_total=product.price * qty,
+                )
+            )
+        total = sum((item.line_total for item in items), Decimal("0.00"))
+        if total > MAX_AMOUNT:
+            raise InvalidOrderLines(
+                "The order total is too large; split it into several orders."
+            )
+
+        order = Order.objects.create(
+            customer=customer,
+            status=Order.Status.PENDING,
+            total=total,
+            shipping_address=shipping_address,
+            note=note,
+        )
+        for item in items:
+            item.order = order
+        OrderItem.objects.bulk_create(items)
+        _stock_take(order=order, wanted=wanted, user=customer)
+        OrderStatusChange.objects.create(
+            order=order,
+            from_status="",
+            to_status=Order.Status.PENDING,
+            changed_by=customer,
+        )
+        transaction.on_commit(partial(order_placed_notify, order_id=order.pk))
+    _items_prefetched(order, items)
+    return order
+
+
+def _items_prefetched(order: Order, items: list[OrderItem]) -> None:
+    # The caller renders the order with its lines: hand them over the way
+    # prefetch_related would, sparing a query on every checkout.
+    queryset = order.items.all()
+    queryset._result_cache = items
+    queryset._prefetch_done = True
+    order._prefetched_objects_cache = {"items": queryset}
+
+
+def _stock_take(*, order: Order, wanted: dict[int, int], user) -> None:
+    # The rows are locked and checked above; the stock >= 0 CHECK on the table
+    # is the last line of defence should that ever stop being true.
+    stock_shift_locked(deltas={pid: -qty for pid, qty in wanted.items()})
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            product_id=pid,
+            delta=-qty,
+            reason=StockMovement.Reason.ORDER,
+            order=order,
+            user=user,
+        )
+        for pid, qty in sorted(wanted.items())
+    )

@@ -1,0 +1,116 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shop.orders import reports, selectors, services
+from shop.orders.filters import OrderFilter
+from shop.orders.models import Order
+from shop.orders.permissions import ManagesOrders
+from shop.orders.serializers import (
+    OrderPlaceInputSerializer,
+    OrderSerializer,
+    OrderStatusInputSerializer,
+    OrderSummarySerializer,
+)
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Up to 255 characters. Retrying with the same key and body returns the "
+        "first response (same status and body, header `Idempotent-Replayed: "
+        "true`) without placing a second order; the same key with another body "
+        "is 422; while the first request runs, 409. Keys are kept 24 hours."
+    ),
+)
+
+
+class OrderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Customers' orders; staff see and manage all of them."""
+
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    # Ids beyond 64 bits are a 404 from the router, not a database error.
+    lookup_value_regex = "[0-9]{1,18}"
+
+    @property
+    def schema_error_codes(self):
+        return {
+            "create": ("409", "422"),
+            "cancel": ("409",),
+            "set_status": ("409",),
+        }.get(self.action, ())
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Order.objects.none()
+        return selectors.order_list_for(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "set_status":
+            return [*super().get_permissions(), ManagesOrders()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=OrderPlaceInputSerializer,
+        responses={201: OrderSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        summary="Place an order",
+    )
+    def create(self, request):
+        key = services.idempotency_key_check(request.headers.get("Idempotency-Key"))
+        payload = OrderPlaceInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+
+        def place():
+            order = services.order_place(
+                customer=request.user, **payload.service_kwargs()
+            )
+            return status.HTTP_201_CREATED, OrderSerializer(order).data, order
+
+        if key is None:
+            code, body, _ = place()
+            return Response(body, status=code)
+        result = services.idempotent_run(
+            user=request.user,
+            key=key,
+            request_hash=services.request_fingerprint(request.data),
+            produce=place,
+        )
+        headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+        return Response(result.body, status=result.status, headers=headers)
+
+    @extend_schema(request=None, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = services.order_cancel(order_id=int(pk), by_user=request.user)
+        return Response(self._render(order.pk))
+
+    @extend_schema(request=OrderStatusInputSerializer, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        payload = OrderStatusInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = services.order_transition(
+            order_id=int(pk),
+            to_status=payload.validated_data["status"],
+            by_user=request.user,
+        )
+        return Response(self._render(order.pk))
+
+    @extend_schema(responses={200: OrderSummarySerializer}, filters=False)
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def summary(self, request):
+        """The caller's own order count, spend and order dates."""
+        summary = reports.customer_summary(customer_id=request.user.pk)
+        return Response(OrderSummarySerializer(summary).data)
+
+    def _render(self, order_id: int) -> dict:
+        order = selectors.order_list_for(user=self.request.user).get(pk=order_id)
+        return OrderSerializer(order).data
