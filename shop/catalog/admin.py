@@ -33,6 +33,7 @@ PRODUCT_FORM_FIELDS = (
     "price",
     "description",
     "is_active",
+    "image",
 )
 RECENT_MOVEMENTS = 20
 STAFF_STOCK_REASONS = [
@@ -235,6 +236,7 @@ class ProductAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "sku", "category", "price")}),
         ("Description", {"fields": ("description",)}),
+        ("Image", {"fields": ("image",)}),
         (
             "Stock",
             {

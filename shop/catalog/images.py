@@ -1,4 +1,4 @@
-"""Product images: validation, storage naming, the staff upload endpoint.
+"""Product images: validation, storage naming, storing and URLs.
 
 Files go to Django's default storage (STORAGES["default"]): MEDIA_ROOT
 locally, an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set.
@@ -10,15 +10,7 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from PIL import Image, UnidentifiedImageError
-from rest_framework import serializers
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.response import Response
-from rest_framework.views import APIView
-
-from shop.core.permissions import StaffModelPermissions
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096
@@ -114,60 +106,3 @@ def product_image_set(*, product, image) -> None:
             transaction.on_commit(lambda: storage.delete(old_name))
     product.image = locked.image
     product.updated_at = locked.updated_at
-
-
-class ProductImageInputSerializer(serializers.Serializer):
-    image = serializers.ImageField(
-        help_text="JPEG, PNG or WebP, at most 5 MB and 4096x4096 pixels."
-    )
-
-    def validate_image(self, value):
-        try:
-            validate_product_image(value)
-        except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages, code=exc.code) from exc
-        return value
-
-
-class ProductImagePermission(StaffModelPermissions):
-    """Setting or removing a product's image changes it: `change_product`."""
-
-    perms_map = {
-        **StaffModelPermissions.perms_map,
-        "POST": ["%(app_label)s.change_%(model_name)s"],
-        "DELETE": ["%(app_label)s.change_%(model_name)s"],
-    }
-
-
-class ProductImageView(APIView):
-    """Staff upload (multipart POST) or remove (DELETE) a product's image."""
-
-    permission_classes = [ProductImagePermission]
-    parser_classes = [MultiPartParser, FormParser]
-
-    def get_queryset(self):
-        from shop.catalog.models import Product
-
-        return Product.objects.all()
-
-    def _render(self, request, product):
-        from shop.catalog.serializers import ProductSerializer
-
-        return ProductSerializer(product, context={"request": request}).data
-
-    @extend_schema(
-        summary="Upload a product image (multipart field `image`)",
-        request={"multipart/form-data": ProductImageInputSerializer},
-    )
-    def post(self, request, pk):
-        product = get_object_or_404(self.get_queryset(), pk=pk)
-        payload = ProductImageInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        product_image_set(product=product, image=payload.validated_data["image"])
-        return Response(self._render(request, product))
-
-    @extend_schema(summary="Remove a product's image", request=None)
-    def delete(self, request, pk):
-        product = get_object_or_404(self.get_queryset(), pk=pk)
-        product_image_set(product=product, image=None)
-        return Response(self._render(request, product))

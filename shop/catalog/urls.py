@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from shop.catalog import views
-from shop.catalog.images import ProductImageView
+from shop.catalog.image_views import ProductImageView
 
 app_name = "catalog"
 

@@ -17,6 +17,7 @@ from shop.catalog.services.stock import (
     StockOutOfRange,
     stock_adjust,
     stock_set,
+    stock_set_many,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "products_set_active",
     "stock_adjust",
     "stock_set",
+    "stock_set_many",
 ]

@@ -129,3 +129,53 @@ def stock_set(
         user=user,
         note=note,
     )
+
+
+@transaction.atomic
+def stock_set_many(
+    *,
+    targets: dict[int, int],
+    reason: str,
+    user=None,
+    note: str = "",
+    batch_size: int = 1000,
+) -> int:
+    """Bring many products to given stock levels; one movement per change.
+
+    Rows are locked in primary-key order (so concurrent bulk runs queue
+    instead of deadlocking) and each difference is computed against the
+    locked value. Returns the number of movements written.
+    """
+    written = 0
+    ids = sorted(targets)
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        locked = list(
+            Product.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .only("pk", "stock", "updated_at")
+        )
+        now = timezone.now()
+        changed, movements = [], []
+        for product in locked:
+            target = targets[product.pk]
+            if not 0 <= target <= MAX_STOCK:
+                raise StockOutOfRange(extra={"product": product.pk})
+            delta = target - product.stock
+            if delta:
+                product.stock, product.updated_at = target, now
+                changed.append(product)
+                movements.append(
+                    StockMovement(
+                        product=product,
+                        delta=delta,
+                        reason=reason,
+                        user=user,
+                        note=note[:255],
+                    )
+                )
+        Product.objects.bulk_update(changed, ["stock", "updated_at"])
+        StockMovement.objects.bulk_create(movements)
+        written += len(movements)
+    return written

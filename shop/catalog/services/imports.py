@@ -1,0 +1,328 @@
+"""Product import from CSV: validate every line, then upsert by SKU in bulk.
+
+Columns (header row required, any order):
+
+    sku, name, price            required
+    stock, category_slug,       optional; a column left out of the file keeps
+    description, is_active,     existing products' values (new products get
+    slug                        defaults); a blank stock or is_active cell
+                                also keeps the current value
+
+Stock is the wanted level: the difference to the current level is written
+as an IMPORT movement, computed under the row lock.
+"""
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from shop.catalog.models import Category, Product, StockMovement
+from shop.catalog.services.products import product_slug_generate
+from shop.catalog.services.stock import MAX_STOCK, stock_set_many
+
+REQUIRED_COLUMNS = ("sku", "name", "price")
+OPTIONAL_COLUMNS = ("stock", "category_slug", "description", "is_active", "slug")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+BATCH_SIZE = 1000
+MAX_PRICE = Decimal("99999999.99")
+SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
+SLUG_RE = re.compile(r"^[-a-z0-9_]+$")
+TRUE_WORDS = {"true", "1", "yes", "y"}
+FALSE_WORDS = {"false", "0", "no", "n"}
+
+
+@dataclass
+class ImportLine:
+    line: int
+    sku: str
+    name: str
+    price: Decimal
+    stock: int | None = None
+    category_slug: str | None = None
+    description: str | None = None
+    is_active: bool | None = None
+    slug: str | None = None
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    categories_created: int = 0
+    movements: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    applied: bool = False
+
+
+class LineError(ValueError):
+    pass
+
+
+def _price(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise LineError(f"price {text!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise LineError("price must be greater than 0")
+    if value != value.quantize(Decimal("0.01")):
+        raise LineError("price has more than 2 decimal places")
+    if value > MAX_PRICE:
+        raise LineError(f"price must be at most {MAX_PRICE}")
+    return value.quantize(Decimal("0.01"))
+
+
+def _stock(text: str) -> int | None:
+    if text == "":
+        return None
+    if not text.isdigit():
+        raise LineError(f"stock {text!r} is not a whole number of at least 0")
+    value = int(text)
+    if value > MAX_STOCK:
+        raise LineError(f"stock must be at most {MAX_STOCK}")
+    return value
+
+
+def _flag(text: str) -> bool | None:
+    word = text.lower()
+    if word == "":
+        return None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise LineError(f"is_active {text!r} is not true/false")
+
+
+def import_line_parse(line: int, row: Mapping[str, str | None]) -> ImportLine:
+    """Validate one CSV record; raise LineError with every problem found."""
+    problems = []
+    cells = {}
+    for column in COLUMNS:
+        value = row.get(column)
+        if value is None:
+            continue
+        if "\x00" in value:
+            problems.append(f"{column} contains a NUL character")
+            continue
+        cells[column] = value.strip() if column != "description" else value
+    if None in row:
+        problems.append("more cells than header columns")
+    sku = cells.get("sku", "").upper()
+    name = cells.get("name", "")
+    if not sku:
+        problems.append("sku is required")
+    elif len(sku) > 64 or not SKU_RE.match(sku):
+        problems.append(f"sku {sku!r} is invalid (letters, digits, . _ / -; max 64)")
+    if not name:
+        problems.append("name is required")
+    elif len(name) > 200:
+        problems.append("name is longer than 200 characters")
+    parsed = ImportLine(line=line, sku=sku, name=name, price=Decimal("0"))
+    for column, parse in (("price", _price), ("stock", _stock), ("is_active", _flag)):
+        if column in cells:
+            try:
+                setattr(parsed, column, parse(cells[column]))
+            except LineError as exc:
+                problems.append(str(exc))
+    if "price" not in cells or cells["price"] == "":
+        problems.append("price is required")
+    for column in ("category_slug", "slug"):
+        if column in cells:
+            value = cells[column].lower()
+            if value and (len(value) > 200 or not SLUG_RE.match(value)):
+                problems.append(f"{column} {value!r} is not a valid slug")
+            setattr(parsed, column, value)
+    if "description" in cells:
+        if len(cells["description"]) > 10_000:
+            problems.append("description is longer than 10000 characters")
+        parsed.description = cells["description"]
+    if problems:
+        raise LineError("; ".join(dict.fromkeys(problems)))
+    return parsed
+
+
+def import_lines_parse(
+    records: Iterable[tuple[int, Mapping[str, str | None]]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[ImportLine], list[tuple[int, str]]]:
+    """Validate every record; return the good lines and (line, error) pairs."""
+    good: list[ImportLine] = []
+    errors: list[tuple[int, str]] = []
+    first_line_of: dict[str, int] = {}
+    for line, row in records:
+        try:
+            parsed = import_line_parse(line, row)
+        except LineError as exc:
+            errors.append((line, str(exc)))
+        else:
+            if parsed.sku in first_line_of:
+                errors.append(
+                    (line, f"sku {parsed.sku} repeats line {first_line_of[parsed.sku]}")
+                )
+            else:
+                first_line_of[parsed.sku] = line
+                good.append(parsed)
+        if progress:
+            progress(1)
+    return good, errors
+
+
+def import_lines_check(lines: list[ImportLine]) -> list[tuple[int, str]]:
+    """Errors only the database can tell: explicit slugs owned by others."""
+    errors = []
+    wanted: dict[str, ImportLine] = {}
+    for ln in lines:
+        if not ln.slug:
+            continue
+        if ln.slug in wanted:
+            errors.append(
+                (ln.line, f"slug {ln.slug} repeats line {wanted[ln.slug].line}")
+            )
+        else:
+            wanted[ln.slug] = ln
+    slugs = list(wanted)
+    for start in range(0, len(slugs), BATCH_SIZE):
+        owners = Product.objects.filter(
+            slug__in=slugs[start : start + BATCH_SIZE]
+        ).values_list("slug", "sku")
+        for slug, sku in owners:
+            if wanted[slug].sku != sku:
+                errors.append(
+                    (wanted[slug].line, f"slug {slug} belongs to product {sku}")
+                )
+    return sorted(errors)
+
+
+def _categories_ensure(slugs: set[str], report: ImportReport) -> dict[str, int]:
+    ids = dict(Category.objects.filter(slug__in=slugs).values_list("slug", "id"))
+    missing = sorted(slugs - set(ids))
+    if missing:
+        Category.objects.bulk_create(
+            [
+                Category(slug=slug, name=slug.replace("-", " ").capitalize())
+                for slug in missing
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        ids.update(Category.objects.filter(slug__in=missing).values_list("slug", "id"))
+        report.categories_created = len(missing)
+    return ids
+
+
+@transaction.atomic
+def product_import(
+    *,
+    lines: list[ImportLine],
+    columns: Iterable[str],
+    user=None,
+    note: str = "import",
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Upsert products by SKU in bulk; stock differences become IMPORT movements.
+
+    Either everything is written or nothing (one transaction). With
+    `dry_run` the same work is done and then rolled back, so the report is
+    exactly what a real run would do.
+    """
+    columns = set(columns)
+    report = ImportReport(lines=len(lines))
+    slugs = {ln.category_slug for ln in lines if ln.category_slug}
+    category_ids = _categories_ensure(slugs, report) if slugs else {}
+    now = timezone.now()
+    stock_targets: dict[int, int] = {}
+    new: list[tuple[ImportLine, Product]] = []
+    updated_pks: set[int] = set()
+    updatable = ["name", "price"] + [
+        c for c in ("description", "is_active", "slug") if c in columns
+    ]
+    if "category_slug" in columns:
+        updatable.append("category_id")
+
+    for start in range(0, len(lines), BATCH_SIZE):
+        batch = lines[start : start + BATCH_SIZE]
+        # Lock in pk order, like checkout, so concurrent writers queue.
+        existing = {
+            p.sku: p
+            for p in Product.objects.select_for_update()
+            .filter(sku__in=[ln.sku for ln in batch])
+            .order_by("pk")
+        }
+        changed = []
+        for ln in batch:
+            values = {"name": ln.name, "price": ln.price}
+            if ln.description is not None:
+                values["description"] = ln.description
+            if ln.is_active is not None:
+                values["is_active"] = ln.is_active
+            if ln.slug:
+                values["slug"] = ln.slug
+            if ln.category_slug is not None:
+                values["category_id"] = category_ids.get(ln.category_slug)
+            product = existing.get(ln.sku)
+            if product is None:
+                new.append((ln, Product(sku=ln.sku, stock=ln.stock or 0, **values)))
+                continue
+            if any(getattr(product, k) != v for k, v in values.items()):
+                for key, value in values.items():
+                    setattr(product, key, value)
+                product.updated_at = now
+                changed.append(product)
+            if ln.stock is not None and ln.stock != product.stock:
+                stock_targets[product.pk] = ln.stock
+        Product.objects.bulk_update(changed, [*updatable, "updated_at"])
+        updated_pks.update(p.pk for p in changed)
+        if progress:
+            progress(len(batch))
+
+    report.updated = len(updated_pks | set(stock_targets))
+    report.unchanged = len(lines) - len(new) - report.updated
+    report.movements += stock_set_many(
+        targets=stock_targets,
+        reason=StockMovement.Reason.IMPORT,
+        user=user,
+        note=note,
+    )
+
+    if new:
+        taken_slugs = set(Product.objects.values_list("slug", flat=True))
+        taken_slugs.update(product.slug for _, product in new if product.slug)
+        for ln, product in new:
+            if not product.slug:
+                product.slug = product_slug_generate(
+                    name=ln.name, sku=ln.sku, taken=taken_slugs
+                )
+            taken_slugs.add(product.slug)
+        for start in range(0, len(new), BATCH_SIZE):
+            created = Product.objects.bulk_create(
+                [product for _, product in new[start : start + BATCH_SIZE]]
+            )
+            # New rows are invisible to other transactions until commit, so
+            # their opening stock is written with its movement directly.
+            movements = [
+                StockMovement(
+                    product=product,
+                    delta=product.stock,
+                    reason=StockMovement.Reason.IMPORT,
+                    user=user,
+                    note=note[:255],
+                )
+                for product in created
+                if product.stock
+            ]
+            StockMovement.objects.bulk_create(movements)
+            report.movements += len(movements)
+        report.created = len(new)
+
+    report.applied = not dry_run
+    if dry_run:
+        transaction.set_rollback(True)
+    return report
