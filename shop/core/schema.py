@@ -23,6 +23,7 @@ _DESCRIPTIONS = {
     "404": "Not found (or not visible to the caller).",
     "405": "Method not allowed.",
     "409": "Conflicts with the current state.",
+    "411": "A chunked body without Content-Length.",
     "413": "Request body too large.",
     "415": "Unsupported media type.",
     "422": "Idempotency key reused with a different request.",
@@ -38,12 +39,20 @@ class ShopAutoSchema(AutoSchema):
         codes.add("401")
         if not public:
             codes.add("403")
-        if "{" in self.path:
+        if "{" in self.path or self._takes_format_parameter():
+            # DRF also answers an unknown `?format=` with 404.
             codes.add("404")
         if self.method in ("POST", "PUT", "PATCH"):
-            codes.update({"413", "415"})
+            # 411: BodySizeLimitMiddleware refuses chunked bodies.
+            codes.update({"411", "413", "415"})
         codes.update(getattr(self.view, "schema_error_codes", ()))
         return codes
+
+    def _takes_format_parameter(self) -> bool:
+        return any(
+            param.get("in") == "query" and param.get("name") == "format"
+            for param in self._get_parameters()
+        )
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
