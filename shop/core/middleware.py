@@ -49,6 +49,9 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.content_type == "multipart/form-data" and limit is not None:
+            # File uploads (product images) need more; Django spools them to disk.
+            limit = max(limit, settings.API_MULTIPART_MAX_BYTES)
         if limit is not None and request.path.startswith("/api/"):
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)

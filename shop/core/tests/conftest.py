@@ -4,6 +4,7 @@ The code under test talks HTTP to a real endpoint on loopback; only
 AWS_ENDPOINT_URL and the credentials in the environment differ from AWS.
 """
 
+import logging
 import time
 import uuid
 
@@ -24,6 +25,8 @@ def aws_endpoint():
     }.items():
         patch.setenv(name, value)
     patch.delenv("AWS_PROFILE", raising=False)
+    # The stand-in logs every request it serves; keep test output readable.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
