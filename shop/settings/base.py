@@ -4,10 +4,12 @@ A `.env` file at the project root is read when present; real environment
 variables win over it. See `.env.example` for every variable.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -155,7 +157,30 @@ DEFAULT_THROTTLE_RATES = {
     "anon": "120/min",
     "user": "1200/min",
 }
-THROTTLE_RATES = {**DEFAULT_THROTTLE_RATES, **env.dict("THROTTLE_RATES", default={})}
+_RATE = re.compile(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def parse_throttle_rates(value: str) -> dict[str, str]:
+    """`auth=10/min, anon=120/min` -> {"auth": "10/min", "anon": "120/min"}.
+
+    Spaces are allowed and a typo stops start-up: DRF would only fail at the
+    first throttled request, or silently ignore a scope named " anon".
+    """
+    rates = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        scope, sep, rate = (part.strip() for part in pair.partition("="))
+        if not (sep and scope and _RATE.fullmatch(rate)):
+            raise ImproperlyConfigured(
+                f"THROTTLE_RATES: {pair!r} is not scope=N/period, e.g. auth=10/min"
+            )
+        rates[scope] = rate
+    return rates
+
+
+THROTTLE_RATES = {
+    **DEFAULT_THROTTLE_RATES,
+    **parse_throttle_rates(env.str("THROTTLE_RATES", default="")),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -268,31 +293,6 @@ ORDER_EVENTS_WEBHOOK_SECRET = env.str("ORDER_EVENTS_WEBHOOK_SECRET", default="")
 # Dotted path to a zero-argument publisher factory replacing the targets above.
 ORDER_EVENTS_PUBLISHER = ""
 OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=3600)
-
-# Product images: MEDIA_ROOT on the local filesystem by default; any
-# S3-compatible bucket through django-storages once a bucket is named.
-AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or AWS_REGION,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="")
-            or AWS_ENDPOINT_URL,
-            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
-            "location": env.str("AWS_LOCATION", default=""),
-            # On: private bucket, signed URLs that expire. Off: public bucket/CDN.
-            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=True),
-            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
-            "file_overwrite": False,
-            "default_acl": None,
-        },
-    }
-# Multipart API bodies (image uploads) may be this large; JSON stays capped
-# by DATA_UPLOAD_MAX_MEMORY_SIZE.
-API_MULTIPART_MAX_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=6 * 1024 * 1024)
 
 # --- Shop rules -----------------------------------------------------------
 SHOP_LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
