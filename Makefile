@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Two workers on a two-core machine halve the wall time; pass PYTEST_ARGS= to run serially.
+PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
 .PHONY: help install run demo test test-postgres lint format migrations-check deploy-check clean
