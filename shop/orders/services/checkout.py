@@ -8,6 +8,7 @@ from functools import partial
 from django.db import transaction
 
 from shop.catalog.models import Product, StockMovement
+from shop.orders.events import order_placed_record
 from shop.orders.exceptions import (
     InsufficientStock,
     InvalidOrderLines,
@@ -158,6 +159,7 @@ def order_place(
             to_status=Order.Status.PENDING,
             changed_by=customer,
         )
+        order_placed_record(order=order, items=items)
         transaction.on_commit(partial(order_placed_notify, order_id=order.pk))
     _items_prefetched(order, items)
     return order

@@ -5,6 +5,7 @@ from functools import partial
 from django.db import transaction
 
 from shop.catalog.models import Product, StockMovement
+from shop.orders.events import order_status_changed_record
 from shop.orders.exceptions import InvalidTransition, OrderNotFound
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.orders.permissions import user_manages_orders
@@ -105,6 +106,9 @@ def _order_move(*, order: Order, to_status: str, by_user, note: str) -> None:
         to_status=to_status,
         changed_by=by_user,
         note=note[:255],
+    )
+    order_status_changed_record(
+        order=order, from_status=from_status, by_user=by_user, note=note
     )
     if to_status == Status.SHIPPED:
         transaction.on_commit(partial(order_shipped_notify, order_id=order.pk))

@@ -1,0 +1,107 @@
+"""Order changes write their outbox events in the same transaction."""
+
+import pytest
+from django.db import transaction
+
+from shop.catalog.tests.factories import ProductFactory
+from shop.core.events import SCHEMA_VERSION
+from shop.core.models import OutboxEvent
+from shop.orders.exceptions import InsufficientStock, InvalidTransition
+from shop.orders.models import Order
+from shop.orders.services import (
+    LineRequest,
+    order_cancel,
+    order_place,
+    order_transition,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def events_of(order):
+    return list(
+        OutboxEvent.objects.filter(
+            aggregate_type="order", aggregate_id=str(order.pk)
+        ).order_by("created_at", "id")
+    )
+
+
+def test_placing_an_order_records_order_placed(customer_client, customer):
+    product = ProductFactory(price="4.50", stock=5)
+
+    response = customer_client.post(
+        "/api/v1/orders/", {"items": [{"product": product.pk, "quantity": 2}]}
+    )
+
+    assert response.status_code == 201
+    [event] = events_of(Order.objects.get(pk=response.json()["id"]))
+    assert event.type == "order.placed"
+    assert event.published_at is None
+    assert event.payload["schema_version"] == SCHEMA_VERSION
+    assert event.payload["customer_id"] == customer.pk
+    assert event.payload["total"] == "9.00"
+    assert event.payload["items"] == [
+        {
+            "product_id": product.pk,
+            "sku": product.sku,
+            "name": product.name,
+            "unit_price": "4.50",
+            "quantity": 2,
+            "line_total": "9.00",
+        }
+    ]
+
+
+def test_status_changes_and_cancellation_record_events_in_order(customer, staff_client):
+    product = ProductFactory(stock=5)
+    order = order_place(customer=customer, lines=[LineRequest(product.pk, 1)])
+
+    order_transition(order_id=order.pk, to_status=Order.Status.PROCESSING)
+    response = staff_client.post(f"/api/v1/orders/{order.pk}/cancel/")
+
+    assert response.status_code == 200
+    events = events_of(order)
+    assert [e.type for e in events] == [
+        "order.placed",
+        "order.status_changed",
+        "order.status_changed",
+        "order.cancelled",
+    ]
+    assert (events[1].payload["from_status"], events[1].payload["to_status"]) == (
+        "pending",
+        "processing",
+    )
+    assert events[3].payload["from_status"] == "processing"
+    assert events[3].payload["to_status"] == "cancelled"
+
+
+def test_refused_order_records_no_event(customer):
+    product = ProductFactory(stock=1)
+
+    with pytest.raises(InsufficientStock):
+        order_place(customer=customer, lines=[LineRequest(product.pk, 2)])
+
+    assert not OutboxEvent.objects.exists()
+
+
+def test_rolled_back_placement_leaves_neither_order_nor_event(customer):
+    product = ProductFactory(stock=3)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        order_place(customer=customer, lines=[LineRequest(product.pk, 1)])
+        raise RuntimeError("the surrounding transaction fails after the order")
+
+    assert not Order.objects.exists()
+    assert not OutboxEvent.objects.exists()
+
+
+def test_refused_cancellation_records_no_event(customer, other_customer):
+    product = ProductFactory(stock=3)
+    order = order_place(customer=customer, lines=[LineRequest(product.pk, 1)])
+    order_transition(order_id=order.pk, to_status=Order.Status.PROCESSING)
+    before = len(events_of(order))
+
+    with pytest.raises(InvalidTransition):  # customers cancel only pending orders
+        order_cancel(order_id=order.pk, by_user=customer)
+
+    assert len(events_of(order)) == before
