@@ -371,10 +371,19 @@ REPORT_VIEWS: dict[str, type[ReportView]] = {
 }
 
 
-def report_csv(name: str, params: dict) -> tuple[str, bytes]:
-    """One report as (file name, CSV bytes), for callers outside the API."""
+def report_data(name: str, params: dict) -> tuple[ReportView, dict]:
+    """One report rendered as the API would, for callers outside the API.
+
+    `params` holds date_from, date_to and, where the report takes them,
+    group_by and limit (already validated).
+    """
     view = REPORT_VIEWS[name]()
     view._params = params
-    data = view.output_serializer_class(view.run(params)).data
+    return view, view.output_serializer_class(view.run(params)).data
+
+
+def report_csv(name: str, params: dict) -> tuple[str, bytes]:
+    """One report as (file name, CSV bytes)."""
+    view, data = report_data(name, params)
     body = CSVRenderer().render(data, renderer_context={"view": view})
     return view.csv_filename(), body

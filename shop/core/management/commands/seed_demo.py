@@ -322,6 +322,14 @@ class RowWriter:
             restore.append(definition)
         return restore
 
+    def analyze(self, tables) -> None:
+        """Fresh planner statistics: a big load leaves them empty or stale."""
+        if not self.postgres:
+            return
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
+
     def reserve_ids(self, table: str, count: int) -> int:
         """First of `count` consecutive primary keys nobody else will use."""
         with connection.cursor() as cursor:
@@ -514,6 +522,7 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
             )
             self.stock_products(rng, products)
+        self.writer.analyze((*BULK_TABLES, "catalog_product", "users_user"))
         return {
             "customers": len(customers),
             "categories": len(categories),
@@ -531,6 +540,7 @@ class Command(BaseCommand):
                 username="staff",
                 first_name="Sam",
                 last_name="Staff",
+                date_joined=self.opened,
             )
             user_make_staff(user=staff)
         customer = User.objects.filter(email=DEMO_CUSTOMER_EMAIL).first()
@@ -541,6 +551,7 @@ class Command(BaseCommand):
                 username="customer",
                 first_name="Casey",
                 last_name="Customer",
+                date_joined=self.opened,
             )
         return staff, customer
 

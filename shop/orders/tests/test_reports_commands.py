@@ -1,0 +1,181 @@
+"""export_orders and order_report."""
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from shop.catalog.tests.factories import ProductFactory
+from shop.orders.tests.test_reports import make_order
+from shop.users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+UTC = dt.UTC
+
+
+@pytest.fixture
+def orders():
+    a = ProductFactory(price=Decimal("10.00"), sku="SKU-A")
+    b = ProductFactory(price=Decimal("2.50"), sku="SKU-B")
+    buyer = UserFactory(email="buyer@example.com")
+    return [
+        make_order(
+            customer=buyer,
+            at=dt.datetime(2026, 3, 2, 12, tzinfo=UTC),
+            lines=[(a, 2), (b, 1)],
+        ),
+        make_order(
+            customer=buyer,
+            at=dt.datetime(2026, 3, 3, 12, tzinfo=UTC),
+            lines=[(b, 4)],
+            status="cancelled",
+        ),
+        make_order(
+            customer=buyer, at=dt.datetime(2026, 4, 1, 12, tzinfo=UTC), lines=[(a, 1)]
+        ),
+    ]
+
+
+def run(name, *args, **options):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(name, *args, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def test_export_csv_to_stdout(orders):
+    out, err = run("export_orders", "--date-from=2026-03-01", "--date-to=2026-03-31")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [
+        (int(r["id"]), r["status"], r["item_count"], r["units"], r["total"])
+        for r in rows
+    ] == [
+        (orders[0].pk, "delivered", "2", "3", "22.50"),
+        (orders[1].pk, "cancelled", "1", "4", "10.00"),
+    ]
+    assert rows[0]["customer_email"] == "buyer@example.com"
+    assert dt.datetime.fromisoformat(rows[0]["created_at"]) == orders[0].created_at
+    assert "Exported 2 orders" in err
+
+
+def test_export_jsonl_to_file_with_status_filter(orders, tmp_path):
+    target = tmp_path / "orders.jsonl"
+    run("export_orders", format="jsonl", status=["delivered"], output=str(target))
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [line["id"] for line in lines] == [orders[0].pk, orders[2].pk]
+    assert lines[1]["total"] == "10.00" and lines[1]["units"] == 1
+
+
+def test_export_bad_range():
+    with pytest.raises(CommandError):
+        run("export_orders", "--date-from=2026-03-02", "--date-to=2026-03-01")
+
+
+def test_export_streams_in_chunks(monkeypatch):
+    """Rows are written while the cursor is still being read, chunk by chunk."""
+    product = ProductFactory()
+    buyer = UserFactory()
+    for day in range(1, 24):
+        make_order(
+            customer=buyer,
+            at=dt.datetime(2026, 3, day, 12, tzinfo=UTC),
+            lines=[(product, 1)],
+        )
+    fetches = []
+    cursors = []
+    real_chunked_cursor = connection.chunked_cursor
+
+    def spying_chunked_cursor():
+        cursor = real_chunked_cursor()
+        cursors.append(cursor)
+        real_fetchmany = cursor.fetchmany
+
+        def fetchmany(size=None):
+            rows = real_fetchmany(size)
+            fetches.append((size, len(rows)))
+            return rows
+
+        cursor.fetchmany = fetchmany
+        return cursor
+
+    monkeypatch.setattr(connection, "chunked_cursor", spying_chunked_cursor)
+
+    class Recorder(io.StringIO):
+        fetched_when_written = []
+
+        def write(self, text):
+            self.fetched_when_written.append(len(fetches))
+            return super().write(text)
+
+    out = Recorder()
+    call_command("export_orders", "--chunk-size=5", stdout=out, stderr=io.StringIO())
+    assert len(list(csv.reader(io.StringIO(out.getvalue())))) == 24  # header + 23
+    assert fetches[0][0] == 5 and len(fetches) >= 5
+    assert all(got <= 5 for _size, got in fetches)
+    # The first order was written before the last chunk had been fetched.
+    assert out.fetched_when_written[1] < len(fetches)
+    if connection.vendor == "postgresql":
+        # A named (server-side) cursor: the database keeps the result.
+        assert cursors and cursors[0].cursor.name
+
+
+def test_order_report_table(orders):
+    out, _ = run(
+        "order_report",
+        "sales",
+        "--date-from=2026-03-01",
+        "--date-to=2026-04-30",
+        "--group-by=month",
+    )
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "period",
+        "orders",
+        "units",
+        "revenue",
+        "average_order_value",
+    ]
+    assert lines[2].split() == ["2026-03-01", "1", "3", "22.50", "22.50"]
+    assert lines[3].split() == ["2026-04-01", "1", "1", "10.00", "10.00"]
+
+
+def test_order_report_csv(orders):
+    out, _ = run(
+        "order_report",
+        "top-products",
+        "--date-from=2026-03-01",
+        "--date-to=2026-04-30",
+        "--format=csv",
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["sku"], r["units"], r["revenue"]) for r in rows] == [
+        ("SKU-A", "3", "30.00"),
+        ("SKU-B", "1", "2.50"),
+    ]
+
+
+def test_order_report_status_all_time(orders):
+    out, _ = run("order_report", "status")
+    counts = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:]}
+    assert counts == {
+        "pending": "0",
+        "processing": "0",
+        "shipped": "0",
+        "delivered": "2",
+        "cancelled": "1",
+    }
+
+
+def test_order_report_empty_and_errors():
+    out, _ = run(
+        "order_report", "customers", "--date-from=2020-01-01", "--date-to=2020-01-31"
+    )
+    assert "(no rows)" in out
+    with pytest.raises(CommandError):
+        run("order_report", "sales", "--date-from=2026-03-02", "--date-to=2026-03-01")
+    with pytest.raises(CommandError):
+        run("order_report", "nope")
