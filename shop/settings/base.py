@@ -294,5 +294,30 @@ ORDER_EVENTS_WEBHOOK_SECRET = env.str("ORDER_EVENTS_WEBHOOK_SECRET", default="")
 ORDER_EVENTS_PUBLISHER = ""
 OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=3600)
 
+# Product images: MEDIA_ROOT on the local filesystem by default; any
+# S3-compatible bucket through django-storages once a bucket is named.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or AWS_REGION,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="")
+            or AWS_ENDPOINT_URL,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            # On: private bucket, signed URLs that expire. Off: public bucket/CDN.
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=True),
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+# Multipart API bodies (image uploads) may be this large; JSON stays capped
+# by DATA_UPLOAD_MAX_MEMORY_SIZE.
+API_MULTIPART_MAX_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=6 * 1024 * 1024)
+
 # --- Shop rules -----------------------------------------------------------
 SHOP_LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
