@@ -4,6 +4,7 @@ from datetime import datetime
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import StreamingHttpResponse
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 
 from shop.catalog import services
 from shop.catalog.models import Category, Product, StockMovement
+from shop.catalog.pagination import product_counts_invalidate
 from shop.exceptions import ShopError
 
 # Columns of the CSV export; the same format `import_products` reads.
@@ -321,6 +323,7 @@ class ProductAdmin(admin.ModelAdmin):
                     request, f"Stock not changed: {exc.message}", messages.ERROR
                 )
         obj.refresh_from_db(fields=["stock", "updated_at"])
+        transaction.on_commit(product_counts_invalidate)
 
 
 @admin.register(StockMovement)

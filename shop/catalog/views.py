@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from shop.catalog import selectors, services
 from shop.catalog.filters import CategoryListFilter, ProductFilter, StableOrderingFilter
+from shop.catalog.pagination import ProductPagination
 from shop.catalog.serializers import (
     CategorySerializer,
     ProductInputSerializer,
@@ -87,6 +88,7 @@ class ProductViewSet(
         *viewsets.GenericViewSet.filter_backends,
         StableOrderingFilter,
     ]
+    pagination_class = ProductPagination
     ordering_fields = ["price", "name", "created_at"]
     ordering = ["id"]
     schema_error_codes = ("409",)
@@ -110,6 +112,8 @@ class ProductViewSet(
         # The hot path: plain rows straight into the page, no model instances
         # and no serializer fields (same output as ProductSerializer).
         queryset = self.filter_queryset(self.get_queryset())
+        if not _is_staff(request):
+            self.paginator.count_cache_enable(request.query_params)
         page = self.paginate_queryset(queryset.values(*selectors.PRODUCT_COLUMNS))
         return self.get_paginated_response([product_row(row, request) for row in page])
 

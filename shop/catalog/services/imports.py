@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shop.catalog.models import Category, Product, StockMovement
+from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.services.products import product_slug_generate
 from shop.catalog.services.stock import MAX_STOCK, stock_set_many
 
@@ -325,4 +326,6 @@ def product_import(
     report.applied = not dry_run
     if dry_run:
         transaction.set_rollback(True)
+    else:
+        transaction.on_commit(product_counts_invalidate)
     return report

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from shop.catalog.models import Category, Product, StockMovement
+from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.services.stock import _apply, stock_set
 from shop.exceptions import Conflict
 
@@ -79,6 +80,7 @@ def product_create(
             user=user,
             note="initial stock",
         )
+    transaction.on_commit(product_counts_invalidate)
     return product
 
 
@@ -115,6 +117,7 @@ def product_update(
             user=user,
             note=stock_note or "set through the API",
         )
+    transaction.on_commit(product_counts_invalidate)
     return product
 
 
@@ -123,6 +126,7 @@ def product_delete(*, product: Product) -> None:
     try:
         with transaction.atomic():
             product.delete()
+            transaction.on_commit(product_counts_invalidate)
     except (ProtectedError, IntegrityError) as exc:
         # IntegrityError: an order took the product between the collector's
         # check and the commit.
@@ -135,11 +139,13 @@ def product_delete(*, product: Product) -> None:
 
 def products_set_active(*, product_ids: Iterable[int], is_active: bool) -> int:
     """Activate or deactivate products at once; return how many changed."""
-    return (
+    changed = (
         Product.objects.filter(pk__in=list(product_ids))
         .exclude(is_active=is_active)
         .update(is_active=is_active, updated_at=timezone.now())
     )
+    transaction.on_commit(product_counts_invalidate)
+    return changed
 
 
 def category_delete(*, category: Category) -> None:

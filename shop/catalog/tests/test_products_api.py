@@ -534,3 +534,29 @@ def test_staff_list_query_count_is_constant(
     with django_assert_max_num_queries(3):
         response = staff_client.get(f"{LIST}?include_inactive=true")
     assert response.json()["count"] == 30
+
+
+# --- cached totals ---------------------------------------------------------
+
+
+def test_public_total_is_cached_briefly_but_staff_writes_show_at_once(
+    api_client, staff_client, django_capture_on_commit_callbacks
+):
+    ProductFactory()
+    assert api_client.get(LIST).json()["count"] == 1
+    # A row written behind the services' back: the cached total stays.
+    ProductFactory()
+    assert api_client.get(LIST).json()["count"] == 1
+    assert len(api_client.get(LIST).json()["results"]) == 2
+    assert staff_client.get(LIST).json()["count"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(LIST, valid_payload())
+    assert api_client.get(LIST).json()["count"] == 3
+
+
+def test_total_cache_can_be_turned_off(api_client, settings):
+    settings.SHOP_PRODUCT_COUNT_CACHE_SECONDS = 0
+    ProductFactory()
+    assert api_client.get(LIST).json()["count"] == 1
+    ProductFactory()
+    assert api_client.get(LIST).json()["count"] == 2
