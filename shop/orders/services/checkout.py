@@ -160,8 +160,10 @@ def order_place(
             changed_by=customer,
         )
         order_placed_record(order=order, items=items)
-        transaction.on_commit(partial(order_placed_notify, order_id=order.pk))
-    _items_prefetched(order, items)
+        _items_prefetched(order, items)
+        transaction.on_commit(
+            partial(order_placed_notify, order_id=order.pk, order=order)
+        )
     return order
 
 

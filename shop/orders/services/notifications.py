@@ -11,10 +11,15 @@ from shop.orders.models import Order
 logger = logging.getLogger(__name__)
 
 
-def order_placed_notify(*, order_id: int) -> bool:
-    """Email the customer that the order was received; never raise."""
+def order_placed_notify(*, order_id: int, order: Order | None = None) -> bool:
+    """Email the customer that the order was received; never raise.
+
+    Checkout passes the order it just committed, with its customer and lines
+    in memory, which spares two queries per order.
+    """
     return _order_email(
         order_id=order_id,
+        order=order,
         template="emails/order_placed",
         subject="Your order #{id} has been received",
     )
@@ -29,15 +34,18 @@ def order_shipped_notify(*, order_id: int) -> bool:
     )
 
 
-def _order_email(*, order_id: int, template: str, subject: str) -> bool:
+def _order_email(
+    *, order_id: int, template: str, subject: str, order: Order | None = None
+) -> bool:
     # Runs from transaction.on_commit: the order is already committed, so a
     # failing mail server must be logged, never propagated to the request.
     try:
-        order = (
-            Order.objects.select_related("customer")
-            .prefetch_related("items")
-            .get(pk=order_id)
-        )
+        if order is None:
+            order = (
+                Order.objects.select_related("customer")
+                .prefetch_related("items")
+                .get(pk=order_id)
+            )
         context = {"order": order, "customer": order.customer}
         send_mail(
             subject=subject.format(id=order.pk),
