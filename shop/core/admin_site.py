@@ -111,7 +111,7 @@ def sales_chart(rows: list[reports.SalesRow], group_by: str) -> SalesChart:
     plot_w, plot_h = right - left, bottom - top
     peak = _nice_ceiling(max((r.revenue for r in rows), default=Decimal(0)))
     slot = plot_w / max(len(rows), 1)
-    bar_w = max(slot * 0.8, 1.0)
+    bar_w = min(max(slot * 0.8, 1.0), 60.0)
     bars = []
     for i, row in enumerate(rows):
         h = float(row.revenue / peak) * plot_h if peak else 0.0
