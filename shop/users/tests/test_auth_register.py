@@ -1,5 +1,9 @@
+import threading
+
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from rest_framework.test import APIClient
 
 from shop.core.testing import assert_error
 from shop.users.models import User
@@ -157,3 +161,35 @@ def test_register_requires_email_and_password(api_client):
 
     body = assert_error(response, 400, "validation_error")
     assert {"email", "password"} <= set(body["extra"]["fields"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_one_email_never_give_500(is_postgres):
+    if not is_postgres:
+        pytest.skip("concurrent writers need PostgreSQL")
+    barrier = threading.Barrier(4)
+    statuses = []
+
+    def register(n):
+        try:
+            barrier.wait()
+            response = APIClient().post(
+                REGISTER,
+                {"email": f"Race@Example.com{' ' * n}", "password": GOOD_PASSWORD},
+            )
+            statuses.append((response.status_code, response.json().get("code")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(status for status, _ in statuses) == [201, 400, 400, 400]
+    assert {code for status, code in statuses if status == 400} <= {
+        "validation_error",
+        "integrity_error",
+    }
+    assert User.objects.filter(email="race@example.com").count() == 1
