@@ -2,7 +2,7 @@
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
-from shop.orders.models import Order, OrderItem, OrderStatusChange
+from shop.orders.models import Order, OrderItem
 from shop.orders.permissions import user_sees_all_orders
 
 
@@ -20,10 +20,11 @@ def order_list_for(*, user) -> QuerySet[Order]:
     return orders
 
 
-def order_history(*, order_id: int) -> QuerySet[OrderStatusChange]:
-    return OrderStatusChange.objects.filter(order_id=order_id).select_related(
-        "changed_by"
-    )
+def order_get(*, order_id: int) -> Order:
+    """One order with its lines, whoever owns it; callers check access."""
+    return Order.objects.prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.order_by("id"))
+    ).get(pk=order_id)
 
 
 def order_item_count_subquery() -> Subquery:
