@@ -321,3 +321,6 @@ API_MULTIPART_MAX_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=6 * 1024 *
 
 # --- Shop rules -----------------------------------------------------------
 SHOP_LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+# The public product list caches its total this many seconds (0: exact count
+# on every request); writes through the API, admin and import clear it.
+SHOP_PRODUCT_COUNT_CACHE_SECONDS = env.int("PRODUCT_COUNT_CACHE_SECONDS", default=10)
