@@ -84,7 +84,7 @@ def main() -> int:
     args = parser.parse_args()
     os.makedirs(args.report_dir, exist_ok=True)
 
-    env = harness.prepare_database(args.db)
+    env = harness.prepare_database(args.db, orders=40)
     accounts = {"customer": harness.CUSTOMER_EMAIL, "staff": harness.STAFF_EMAIL}
     failures = {}
     server = harness.Server(

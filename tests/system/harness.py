@@ -93,7 +93,9 @@ def manage(env: dict[str, str], *args: str, check: bool = True):
     )
 
 
-def prepare_database(db_name: str, *, products: int = 20, stock: int = 100000):
+def prepare_database(
+    db_name: str, *, products: int = 20, stock: int = 100000, orders: int = 0
+):
     """Fresh, migrated database with a staff user, two customers, products."""
     log(f"database {db_name}: recreate, migrate, seed")
     reset_database(db_name)
@@ -108,6 +110,8 @@ def prepare_database(db_name: str, *, products: int = 20, stock: int = 100000):
             str(products),
             "--stock",
             str(stock),
+            "--orders",
+            str(orders),
         ],
         cwd=ROOT,
         env=env,
