@@ -1,11 +1,16 @@
 import csv
 
 from django.contrib import admin, messages
-from django.http import StreamingHttpResponse
+from django.contrib.admin.helpers import AdminForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from shop.exceptions import ShopError
 from shop.orders import selectors, services
+from shop.orders.admin_forms import OrderLineFormSet, OrderPlaceForm
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 
 Status = Order.Status
@@ -180,12 +185,69 @@ class OrderAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def has_add_permission(self, request):
-        # Orders come from checkout, which takes stock and snapshots prices.
-        return False
-
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Only a cancelled order may go: its stock is back and its ledger rows
+        # stay (they lose the link), so stock still equals the ledger. Live
+        # orders are cancelled, never deleted.
+        if obj is None or obj.status != Status.CANCELLED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Place an order for a customer through the checkout service."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = OrderPlaceForm(request.POST)
+            lines = OrderLineFormSet(request.POST, prefix="lines")
+            if form.is_valid() and lines.is_valid():
+                order = self._place(request, form, lines)
+                if order is not None:
+                    self.message_user(
+                        request, f"Order #{order.pk} placed.", messages.SUCCESS
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:orders_order_change", args=[order.pk])
+                    )
+        else:
+            form = OrderPlaceForm()
+            lines = OrderLineFormSet(prefix="lines")
+        fieldsets = [(None, {"fields": list(form.base_fields)})]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Place an order",
+            "opts": self.model._meta,
+            "adminform": AdminForm(form, fieldsets, {}),
+            "lines": lines,
+            "media": self.media + form.media + lines.media,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/orders/order/place_order.html", context)
+
+    def _place(self, request, form, lines):
+        wanted = [
+            services.LineRequest(
+                product_id=line["product"].pk, quantity=line["quantity"]
+            )
+            for line in lines.cleaned_data
+            if line and not line.get("DELETE")
+        ]
+        try:
+            return services.order_place(
+                customer=form.cleaned_data["customer"],
+                lines=wanted,
+                shipping_address=form.cleaned_data["shipping_address"],
+                note=form.cleaned_data["note"],
+            )
+        except ShopError as exc:
+            form.add_error(None, exc.message)
+            for line in exc.extra.get("lines", []):
+                form.add_error(
+                    None,
+                    f"Product {line['product']}: {line['requested']} wanted, "
+                    f"{line['available']} in stock.",
+                )
+            return None
 
     def _move(self, request, queryset, to_status: str) -> None:
         moved, refused = [], []

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -137,7 +139,7 @@ def test_cancel_action_restocks_once(admin_client, placed_order, product):
     assert any(level == "warning" for level, _ in messages_of(response))
 
 
-def test_no_bulk_delete_add_or_delete(admin_client, placed_order):
+def test_no_bulk_delete_and_live_orders_cannot_be_deleted(admin_client, placed_order):
     response = admin_client.get(CHANGELIST)
     actions = [
         value for value, _ in response.context["action_form"].fields["action"].choices
@@ -149,10 +151,84 @@ def test_no_bulk_delete_add_or_delete(admin_client, placed_order):
         "mark_delivered",
         "cancel_orders",
     } <= set(actions)
-    assert admin_client.get(reverse("admin:orders_order_add")).status_code == 403
     delete = reverse("admin:orders_order_delete", args=[placed_order.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     assert Order.objects.filter(pk=placed_order.pk).exists()
+
+
+def test_a_cancelled_order_can_be_deleted_and_the_ledger_still_adds_up(
+    admin_client, customer, staff
+):
+    product = ProductFactory(stock=5)
+    order = place(customer, {product: 2})
+    order_transition(order_id=order.pk, to_status="cancelled", by_user=staff)
+
+    delete = reverse("admin:orders_order_delete", args=[order.pk])
+    response = admin_client.post(delete, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Order.objects.filter(pk=order.pk).exists()
+    product.refresh_from_db()
+    assert product.stock == 5
+    assert_ledger_consistent(product)
+
+
+def _place_form(customer, lines, address="1 Main St"):
+    data = {
+        "customer": customer.pk,
+        "shipping_address": address,
+        "note": "phoned in",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "50",
+    }
+    for i, (product, quantity) in enumerate(lines):
+        data[f"lines-{i}-product"] = product.pk
+        data[f"lines-{i}-quantity"] = quantity
+    return data
+
+
+def test_staff_place_an_order_for_a_customer_through_checkout(admin_client, customer):
+    first = ProductFactory(stock=5, price=Decimal("2.50"))
+    second = ProductFactory(stock=3)
+    add = reverse("admin:orders_order_add")
+    assert admin_client.get(add).status_code == 200
+
+    response = admin_client.post(add, _place_form(customer, [(first, 2), (second, 1)]))
+
+    order = Order.objects.get(customer=customer)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:orders_order_change", args=[order.pk])
+    assert order.total == 2 * first.price + second.price
+    assert order.shipping_address == "1 Main St"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.stock, second.stock) == (3, 2)
+    assert_ledger_consistent(first)
+    assert_ledger_consistent(second)
+
+
+def test_admin_order_short_of_stock_changes_nothing_and_says_why(
+    admin_client, customer
+):
+    scarce = ProductFactory(stock=1)
+    add = reverse("admin:orders_order_add")
+
+    response = admin_client.post(add, _place_form(customer, [(scarce, 3)]))
+
+    assert response.status_code == 200
+    assert "3 wanted, 1 in stock" in response.content.decode()
+    assert not Order.objects.exists()
+    scarce.refresh_from_db()
+    assert scarce.stock == 1
+
+
+def test_customers_cannot_open_the_place_order_page(client, customer):
+    client.force_login(customer)
+    response = client.get(reverse("admin:orders_order_add"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
 
 
 def test_search_by_id_and_email(admin_client, customer, other_customer, product):
