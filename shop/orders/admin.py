@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.exceptions import ShopError
-from shop.orders import selectors, services
+from shop.orders import services
 from shop.orders.admin_forms import OrderLineFormSet, OrderPlaceForm
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 
@@ -106,10 +106,6 @@ class OrderAdmin(admin.ModelAdmin):
     def customer_email(self, order):
         return order.customer.email
 
-    @admin.display(description="items")
-    def item_count(self, order):
-        return order.item_count
-
     @admin.action(
         description="Mark selected orders as processing", permissions=["change"]
     )
@@ -164,13 +160,6 @@ class OrderAdmin(admin.ModelAdmin):
             headers={
                 "Content-Disposition": f'attachment; filename="orders-{stamp}.csv"'
             },
-        )
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(item_count=selectors.order_item_count_subquery())
         )
 
     def get_search_results(self, request, queryset, search_term):

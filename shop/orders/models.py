@@ -10,14 +10,25 @@ class Order(models.Model):
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
 
+    # No index of its own: order_customer_created leads with customer_id.
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
     )
     # Changed only through shop.orders.services.order_transition.
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING
     )
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Facts of checkout stored with the order, because its lines never change
+    # afterwards: sales reports and the admin list read them without touching
+    # the items table. Written by order_place and seed_demo.
+    units = models.IntegerField(default=0, help_text="Sum of the line quantities.")
+    item_count = models.IntegerField(
+        "items", default=0, help_text="Number of lines (one per product)."
+    )
     shipping_address = models.TextField(blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -41,12 +52,27 @@ class Order(models.Model):
                 ),
                 name="orders_order_status_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(units__gte=0), name="orders_order_units_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(item_count__gte=0),
+                name="orders_order_item_count_not_negative",
+            ),
         ]
+        # INCLUDE columns (PostgreSQL; plain indexes on SQLite) let the reports
+        # and the customer's summary and list run as index-only scans.
         indexes = [
             models.Index(
-                fields=["customer", "-created_at"], name="order_customer_created"
+                fields=["customer", "-created_at"],
+                include=["status", "total"],
+                name="order_customer_created_incl",
             ),
-            models.Index(fields=["created_at"], name="order_created"),
+            models.Index(
+                fields=["created_at"],
+                include=["status", "total", "units", "customer"],
+                name="order_created_incl",
+            ),
             models.Index(fields=["status", "created_at"], name="order_status_created"),
         ]
 
@@ -55,9 +81,16 @@ class Order(models.Model):
 
 
 class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    # No single-column indexes: the (order, product) unique constraint and
+    # item_product_order lead with these columns.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     product = models.ForeignKey(
-        "catalog.Product", on_delete=models.PROTECT, related_name="order_items"
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="order_items",
+        db_index=False,
     )
     # Snapshots taken at purchase; later product edits never change them.
     product_name = models.CharField(max_length=200)
@@ -65,6 +98,9 @@ class OrderItem(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # The order's created_at, copied at checkout (neither ever changes), so
+    # top products scan the items of a date range without joining orders.
+    created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["id"]
@@ -79,7 +115,14 @@ class OrderItem(models.Model):
                 fields=["order", "product"], name="orders_item_one_line_per_product"
             ),
         ]
-        indexes = [models.Index(fields=["product", "order"], name="item_product_order")]
+        indexes = [
+            models.Index(fields=["product", "order"], name="item_product_order"),
+            models.Index(
+                fields=["created_at"],
+                include=["product", "quantity", "line_total", "order"],
+                name="item_created_incl",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.quantity} × {self.product_sku}"

@@ -1,6 +1,6 @@
 """Reads of orders, scoped to who is asking."""
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet
 
 from shop.orders.models import Order, OrderItem
 from shop.orders.permissions import user_sees_all_orders
@@ -25,18 +25,3 @@ def order_get(*, order_id: int) -> Order:
     return Order.objects.prefetch_related(
         Prefetch("items", queryset=OrderItem.objects.order_by("id"))
     ).get(pk=order_id)
-
-
-def order_item_count_subquery() -> Subquery:
-    """Number of lines per order, computed only for the rows actually fetched.
-
-    A correlated subquery rather than JOIN + GROUP BY, so a page of 100 orders
-    counts 100 orders' lines instead of aggregating the whole items table.
-    """
-    return Subquery(
-        OrderItem.objects.filter(order=OuterRef("pk"))
-        .order_by()
-        .values("order")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )

@@ -146,11 +146,14 @@ def order_place(
             customer=customer,
             status=Order.Status.PENDING,
             total=total,
+            units=sum(wanted.values()),
+            item_count=len(items),
             shipping_address=shipping_address,
             note=note,
         )
         for item in items:
             item.order = order
+            item.created_at = order.created_at
         OrderItem.objects.bulk_create(items)
         _stock_take(order=order, wanted=wanted, user=customer)
         OrderStatusChange.objects.create(
