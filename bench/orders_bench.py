@@ -139,14 +139,15 @@ PGBENCH_SQL = r"""
 BEGIN;
 SELECT id, name, sku, price, stock, is_active FROM catalog_product
   WHERE id IN (:p0, :p1, :p2) ORDER BY id FOR UPDATE;
-INSERT INTO orders_order (customer_id, status, total, shipping_address, note,
-  created_at, updated_at)
-  VALUES (:uid, 'pending', 30.00, '1 Bench St', '', now(), now()) RETURNING id \gset
+INSERT INTO orders_order (customer_id, status, total, units, item_count,
+  shipping_address, note, created_at, updated_at)
+  VALUES (:uid, 'pending', 30.00, 3, 3, '1 Bench St', '', now(), now())
+  RETURNING id \gset
 INSERT INTO orders_orderitem (order_id, product_id, product_name, product_sku,
-  unit_price, quantity, line_total) VALUES
-  (:id, :p0, 'Bench product', 'BENCH', 10.00, 1, 10.00),
-  (:id, :p1, 'Bench product', 'BENCH', 10.00, 1, 10.00),
-  (:id, :p2, 'Bench product', 'BENCH', 10.00, 1, 10.00);
+  unit_price, quantity, line_total, created_at) VALUES
+  (:id, :p0, 'Bench product', 'BENCH', 10.00, 1, 10.00, now()),
+  (:id, :p1, 'Bench product', 'BENCH', 10.00, 1, 10.00, now()),
+  (:id, :p2, 'Bench product', 'BENCH', 10.00, 1, 10.00, now());
 UPDATE catalog_product SET stock = CASE WHEN id = :p0 THEN stock - 1
   WHEN id = :p1 THEN stock - 1 WHEN id = :p2 THEN stock - 1 ELSE stock END
   WHERE id IN (:p0, :p1, :p2);
