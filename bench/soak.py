@@ -80,6 +80,9 @@ def main() -> int:
 
     env = harness.prepare_database(args.db, products=200, stock=10**7)
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    # The clients log in once; their access tokens must outlive the run (the
+    # first 30-minute soak ended on 401s when the default 30 minutes ran out).
+    env["JWT_ACCESS_MINUTES"] = str(int(args.minutes) + 30)
     print(
         f"machine: {load_mix.machine()}; gunicorn {args.workers} sync workers, "
         f"max_requests off; {args.users} users, think {args.think} s; "
