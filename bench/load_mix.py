@@ -258,7 +258,11 @@ def machine() -> str:
     import os
 
     mem = Path("/proc/meminfo").read_text().split()[1]
-    return f"{os.cpu_count()} vCPU ({cpu}), {int(mem) // 1024} MiB RAM"
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} vCPU ({cpu}), {int(mem) // 1024} MiB RAM, "
+        f"load average {load}"
+    )
 
 
 def main() -> int:
@@ -290,6 +294,7 @@ def main() -> int:
         mix, elapsed = asyncio.run(run_phase(world, args.users, args.seconds))
         print(f"\n## Mix, {elapsed:.0f} s\n")
         print(table(mix, elapsed))
+        print(f"\nafter the run: {machine()}")
         if mix.error_samples:
             print("\nnon-2xx:", dict(mix.error_samples))
     return 0
