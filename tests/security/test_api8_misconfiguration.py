@@ -48,10 +48,11 @@ record("evil_host_api", client.get(
 record("plain_http", client.get("/api/v1/products/", HTTP_HOST="shop.example.com"))
 record("api_404", client.get("/api/v1/no-such-thing/", **good))
 record("api_405", client.delete("/api/v1/auth/token/", **good))
+# A database-free API path: the probe's database is empty.
 record("cors_foreign", client.get(
-    "/api/v1/products/", HTTP_ORIGIN="https://evil.example.com", **good))
+    "/api/v1/no-such-thing/", HTTP_ORIGIN="https://evil.example.com", **good))
 record("cors_listed", client.get(
-    "/api/v1/products/", HTTP_ORIGIN="https://app.example.com", **good))
+    "/api/v1/no-such-thing/", HTTP_ORIGIN="https://app.example.com", **good))
 print("PROBE" + json.dumps(out))
 """
 
