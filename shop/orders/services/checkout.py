@@ -7,7 +7,8 @@ from functools import partial
 
 from django.db import transaction
 
-from shop.catalog.models import Product, StockMovement
+from shop.catalog.models import StockMovement
+from shop.core.db import instances_insert
 from shop.orders.events import order_placed_record
 from shop.orders.exceptions import (
     InsufficientStock,
@@ -16,7 +17,7 @@ from shop.orders.exceptions import (
 )
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.orders.services.notifications import order_placed_notify
-from shop.orders.services.stock import stock_shift_locked
+from shop.orders.services.stock import products_lock, stock_shift_locked
 
 # Caps that keep one order's lock set and row count small; the input
 # serializer enforces the same numbers so the API answers 400 before any query.
@@ -87,15 +88,9 @@ def order_place(
     """Create a pending order and take its stock, or change nothing."""
     wanted = order_lines_merge(lines)
     with transaction.atomic():
-        # Lock in pk order so concurrent checkouts with overlapping baskets
+        # Locked in pk order so concurrent checkouts with overlapping baskets
         # queue behind each other instead of deadlocking.
-        products = {
-            p.pk: p
-            for p in Product.objects.select_for_update()
-            .filter(pk__in=wanted)
-            .order_by("pk")
-            .only("pk", "name", "sku", "price", "stock", "is_active")
-        }
+        products = products_lock(ids=wanted)
         unavailable = sorted(
             pid for pid in wanted if pid not in products or not products[pid].is_active
         )
@@ -142,7 +137,7 @@ def order_place(
                 "The order total is too large; split it into several orders."
             )
 
-        order = Order.objects.create(
+        order = Order(
             customer=customer,
             status=Order.Status.PENDING,
             total=total,
@@ -151,16 +146,21 @@ def order_place(
             shipping_address=shipping_address,
             note=note,
         )
+        instances_insert([order])
         for item in items:
             item.order = order
             item.created_at = order.created_at
-        OrderItem.objects.bulk_create(items)
+        instances_insert(items)
         _stock_take(order=order, wanted=wanted, user=customer)
-        OrderStatusChange.objects.create(
-            order=order,
-            from_status="",
-            to_status=Order.Status.PENDING,
-            changed_by=customer,
+        instances_insert(
+            [
+                OrderStatusChange(
+                    order=order,
+                    from_status="",
+                    to_status=Order.Status.PENDING,
+                    changed_by=customer,
+                )
+            ]
         )
         order_placed_record(order=order, items=items)
         _items_prefetched(order, items)
@@ -183,13 +183,15 @@ def _stock_take(*, order: Order, wanted: dict[int, int], user) -> None:
     # The rows are locked and checked above; the stock >= 0 CHECK on the table
     # is the last line of defence should that ever stop being true.
     stock_shift_locked(deltas={pid: -qty for pid, qty in wanted.items()})
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            product_id=pid,
-            delta=-qty,
-            reason=StockMovement.Reason.ORDER,
-            order=order,
-            user=user,
-        )
-        for pid, qty in sorted(wanted.items())
+    instances_insert(
+        [
+            StockMovement(
+                product_id=pid,
+                delta=-qty,
+                reason=StockMovement.Reason.ORDER,
+                order=order,
+                user=user,
+            )
+            for pid, qty in sorted(wanted.items())
+        ]
     )

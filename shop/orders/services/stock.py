@@ -1,10 +1,30 @@
 """Stock changes made by orders, on product rows the caller has locked."""
 
+from collections.abc import Collection
+
 from django.db import connection
 
 from shop.catalog.models import Product
 
 _TABLE = Product._meta.db_table
+
+
+def products_lock(*, ids: Collection[int]) -> dict[int, Product]:
+    """Lock the products' rows in pk order; return them by pk (missing: absent).
+
+    Call inside the transaction that changes their stock. In pk order so
+    concurrent checkouts with overlapping baskets queue behind each other
+    instead of deadlocking. Plain SQL for the same reason as below: the ORM's
+    SELECT ... FOR UPDATE costs more CPU to build than to run. Instances come
+    from `raw()`, so values are converted exactly as the ORM converts them.
+    """
+    placeholders = ", ".join(["%s"] * len(ids))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    query = (
+        "SELECT id, name, sku, price, stock, is_active "  # noqa: S608
+        f"FROM {_TABLE} WHERE id IN ({placeholders}) ORDER BY id{lock}"
+    )
+    return {p.pk: p for p in Product.objects.raw(query, list(ids))}
 
 
 def stock_shift_locked(*, deltas: dict[int, int]) -> None:
