@@ -102,6 +102,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 if _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # The same backend, reusing its redis-py client (shop/core/cache.py).
+        CACHES["default"]["BACKEND"] = "shop.core.cache.RedisCache"
 else:
     CACHES = {
         "default": {

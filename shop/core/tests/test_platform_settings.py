@@ -148,9 +148,15 @@ def test_throttle_rates_num_proxies_and_cors_come_from_the_environment():
 
 
 def test_redis_url_switches_the_cache_to_djangos_redis_backend():
+    from django.core.cache.backends.redis import RedisCache
+
+    from shop.core.cache import RedisCache as SharedClientRedisCache
+
     values = _settings(REDIS_URL="redis://127.0.0.1:6379/3")
 
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's backend, subclassed only to reuse its redis-py client.
+    assert values["cache"] == "shop.core.cache.RedisCache"
+    assert issubclass(SharedClientRedisCache, RedisCache)
 
 
 def test_a_malformed_throttle_rate_stops_start_up():
