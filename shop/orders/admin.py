@@ -2,7 +2,9 @@ import csv
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import AdminForm
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Lower
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -177,6 +179,17 @@ class OrderAdmin(admin.ModelAdmin):
         term = search_term.strip().lstrip("#")
         if term.isdigit() and len(term) <= 18:
             return queryset.filter(pk=int(term)), False
+        if "@" in term:
+            # Find the customer first, through the lower(email) unique index:
+            # filtering the join instead made PostgreSQL walk every order by
+            # date looking for theirs (~0.8 s on a million orders).
+            customers = (
+                get_user_model()
+                .objects.annotate(email_lower=Lower("email"))
+                .filter(email_lower=term.lower())
+                .values_list("pk", flat=True)
+            )
+            return queryset.filter(customer_id__in=list(customers)), False
         return super().get_search_results(request, queryset, search_term.strip())
 
     def get_actions(self, request):
