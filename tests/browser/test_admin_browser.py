@@ -70,12 +70,20 @@ def wait_for(driver, css):
     )
 
 
+def click_and_wait_for_next_page(driver, element, css):
+    # The next page may carry the same element as this one: wait for this
+    # page to go away first, or the wait could succeed on the old page.
+    element.click()
+    WebDriverWait(driver, 20).until(EC.staleness_of(element))
+    return wait_for(driver, css)
+
+
 def run_action(driver, base, order_id, action):
     driver.get(f"{base}/admin/orders/order/")
     wait_for(driver, f'input[name="_selected_action"][value="{order_id}"]').click()
     Select(driver.find_element(By.NAME, "action")).select_by_value(action)
-    driver.find_element(By.CSS_SELECTOR, 'button[name="index"]').click()
-    wait_for(driver, "#changelist")
+    go = driver.find_element(By.CSS_SELECTOR, 'button[name="index"]')
+    click_and_wait_for_next_page(driver, go, "ul.messagelist")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -100,8 +108,8 @@ def test_staff_ships_an_order_and_sees_it_in_the_reports(browser, live_server):
     browser.find_element(By.ID, "id_sku").send_keys("BROWSER-1")
     browser.find_element(By.ID, "id_price").send_keys("19.95")
     browser.find_element(By.ID, "id_stock_change").send_keys("10")
-    browser.find_element(By.NAME, "_save").click()
-    wait_for(browser, "#changelist")
+    save = browser.find_element(By.NAME, "_save")
+    click_and_wait_for_next_page(browser, save, "#changelist")
     product = Product.objects.get(sku="BROWSER-1")
     assert product.stock == 10
 
