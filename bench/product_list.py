@@ -177,6 +177,43 @@ def server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
     raise SystemExit("gunicorn did not come up")
 
 
+def peer_start(python: str, port: int, database_url: str) -> subprocess.Popen:
+    """Start the FastAPI peer (uvicorn, 2 workers) from its own virtualenv."""
+    peer_dir = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
+    env = dict(os.environ)
+    env["PEER_DB_URL"] = database_url.replace("postgres://", "postgresql+asyncpg://")
+    process = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "uvicorn",
+            "peer_fastapi:app",
+            "--app-dir",
+            str(peer_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/products/")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit("the FastAPI peer did not start")
+
+
 def _seconds(value: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
     return float(number) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
@@ -246,6 +283,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=18301)
     parser.add_argument(
+        "--peer-python",
+        help="python of a virtualenv with fastapi, uvicorn, sqlalchemy and "
+        "asyncpg: also load ../shared/bench/peer_fastapi.py (SPEC §10 peer) "
+        "on the same table, in the same rounds",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop_bench"
@@ -264,6 +307,10 @@ def main() -> None:
         server_start(ports["exact"], bench_env(args.database_url, 0)),
         server_start(ports["cached"], bench_env(args.database_url, 10)),
     ]
+    if args.peer_python:
+        ports["peer"] = args.port + 2
+        SERVERS["FastAPI peer"] = ("peer", "/products/")
+        servers.append(peer_start(args.peer_python, ports["peer"], args.database_url))
     results: dict[str, list[dict[str, float]]] = {name: [] for name in SERVERS}
     try:
         for server, path in SERVERS.values():  # warm-up: connections, caches
@@ -295,6 +342,11 @@ def main() -> None:
     naive = medians["naive DRF"]["rps"]
     for name in ("shop", "shop exact"):
         print(f"  {name} / naive DRF throughput: {medians[name]['rps'] / naive:.2f}x")
+    if "FastAPI peer" in medians:
+        peer = medians["FastAPI peer"]["rps"]
+        for name in ("shop", "shop exact"):
+            ratio = medians[name]["rps"] / peer
+            print(f"  {name} / FastAPI peer throughput: {ratio:.2f}x")
     print(
         "  app CPU per request, naive DRF / shop exact: "
         f"{cpu['naive DRF'] / cpu['shop exact']:.2f}x"

@@ -13,7 +13,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -104,6 +104,10 @@ def _drf_body(exc: exceptions.APIException) -> dict:
     return error_body(code, str(exc.detail), extra)
 
 
+# Seconds a client is told to wait when the database is briefly unavailable.
+DATABASE_RETRY_AFTER = 5
+
+
 def api_exception_handler(exc, context):
     """Render every exception the API raises in the one error shape."""
     # Imported here: rest_framework.views loads the parser classes, which
@@ -136,6 +140,20 @@ def api_exception_handler(exc, context):
                 "already taken or a rule was broken).",
             ),
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable, restarting or cancelled the statement:
+        # nothing was committed, and the same request may succeed shortly.
+        logger.warning("database unavailable, answering 503: %s", exc)
+        set_rollback()
+        return Response(
+            error_body(
+                "service_unavailable",
+                "The service is temporarily unavailable; retry shortly.",
+                {"retry_after": DATABASE_RETRY_AFTER},
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
         )
     if not isinstance(exc, exceptions.APIException):
         return None

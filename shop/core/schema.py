@@ -28,13 +28,14 @@ _DESCRIPTIONS = {
     "415": "Unsupported media type.",
     "422": "Idempotency key reused with a different request.",
     "429": "Too many requests; see Retry-After.",
+    "503": "The database is briefly unavailable; retry after Retry-After.",
 }
 
 
 class ShopAutoSchema(AutoSchema):
     # Views may list extra codes they return, e.g. ("409",).
     def _error_codes(self) -> set[str]:
-        codes = {"400", "429"}
+        codes = {"400", "429", "503"}
         public = all(isinstance(p, AllowAny) for p in self.view.get_permissions())
         codes.add("401")
         if not public:

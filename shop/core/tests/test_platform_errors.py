@@ -248,3 +248,29 @@ def test_disallowed_host_under_the_api_is_a_json_400():
         ME, HTTP_HOST="evil.example.com"
     )
     assert_error(response, 400, "bad_request")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_database_is_a_503_with_retry_after(tmp_path):
+    from django.db import connections
+
+    connection = connections["default"]
+    saved = dict(connection.settings_dict)
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=1)
+    connection.close()
+    try:
+        response = Client().get("/api/v1/products/")
+    finally:
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        connection.close()
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["code"] == "service_unavailable"
+    assert set(response.json()) == {"code", "message", "extra"}
+    # Once the database answers again, so does the API.
+    assert Client().get("/api/v1/products/").status_code == 200
