@@ -1,4 +1,8 @@
-"""Assertions shared by the API tests of every app."""
+"""Assertions and helpers shared by the API tests of every app."""
+
+from contextlib import contextmanager
+
+from django.db import connections
 
 ERROR_KEYS = {"code", "message", "extra"}
 
@@ -17,3 +21,26 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+@contextmanager
+def database_unreachable(tmp_path):
+    """Point the default connection at a database that cannot be reached.
+
+    A real failure, not a mock: SQLite is pointed at a file in a directory
+    that does not exist, PostgreSQL at a closed port. Needs a
+    `django_db(transaction=True)` test, since the connection is closed.
+    """
+    connection = connections["default"]
+    saved = dict(connection.settings_dict)
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=1)
+    connection.close()
+    try:
+        yield
+    finally:
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+        connection.close()

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, override_settings
 
 from shop.core.parsers import LimitedJSONParser
-from shop.core.testing import assert_error
+from shop.core.testing import assert_error, database_unreachable
 from shop.exceptions import PayloadTooLarge
 from shop.users.models import User
 
@@ -252,21 +252,8 @@ def test_disallowed_host_under_the_api_is_a_json_400():
 
 @pytest.mark.django_db(transaction=True)
 def test_an_unreachable_database_is_a_503_with_retry_after(tmp_path):
-    from django.db import connections
-
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")
-    else:
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=1)
-    connection.close()
-    try:
+    with database_unreachable(tmp_path):
         response = Client().get("/api/v1/products/")
-    finally:
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
-        connection.close()
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

@@ -1,8 +1,9 @@
 """Liveness and readiness probes."""
 
 import pytest
-from django.db import connections
 from django.test import Client, override_settings
+
+from shop.core.testing import database_unreachable
 
 UNREACHABLE_REDIS = {
     "default": {
@@ -35,19 +36,8 @@ def test_ready_reports_database_and_cache():
 
 @pytest.mark.django_db(transaction=True)
 def test_ready_is_503_when_the_database_is_unreachable(tmp_path):
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")
-    else:
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=1)
-    connection.close()
-    try:
+    with database_unreachable(tmp_path):
         response = Client().get("/health/ready")
-    finally:
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
-        connection.close()
 
     assert response.status_code == 503
     assert response.json() == {
