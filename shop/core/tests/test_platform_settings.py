@@ -116,13 +116,10 @@ def test_prod_settings_are_hardened():
     assert values["debug"] is False
     assert values["signing_key_is_secret_key"] is True
     assert values["hasher"].endswith("Argon2PasswordHasher")
-    # simplejwt's JWT authentication, subclassed only for a cheaper user lookup.
-    assert values["auth"] == ["shop.users.authentication.JWTAuthentication"]
-    from rest_framework_simplejwt.authentication import JWTAuthentication
-
-    from shop.users.authentication import JWTAuthentication as ShopJWTAuthentication
-
-    assert issubclass(ShopJWTAuthentication, JWTAuthentication)
+    # JWT only: no session or basic authentication on the API.
+    assert values["auth"] == [
+        "rest_framework_simplejwt.authentication.JWTAuthentication"
+    ]
 
 
 def test_jwt_lifetimes_default_to_30_minutes_and_7_days():
