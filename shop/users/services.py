@@ -2,6 +2,10 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
 
 from shop.users.models import User, normalize_email_address
 
@@ -59,13 +63,32 @@ def user_make_staff(*, user: User) -> User:
     return user
 
 
+@transaction.atomic
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
-    """Set a new password after checking the old one and the validators."""
+    """Set a new password and sign the account out everywhere.
+
+    Access tokens carry a hash of the password (simplejwt's
+    CHECK_REVOKE_TOKEN), so they stop working at once; every refresh token
+    issued so far is blacklisted, so no session can mint new ones.
+    """
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["The current password is wrong."]})
     _password_check(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    user_refresh_tokens_revoke(user=user)
+
+
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Blacklist every refresh token of the user not blacklisted yet."""
+    outstanding = OutstandingToken.objects.filter(
+        user=user, blacklistedtoken__isnull=True
+    )
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding],
+        ignore_conflicts=True,
+    )
+    return len(revoked)
 
 
 def _password_check(password: str, *, user: User, field: str) -> None:

@@ -181,6 +181,8 @@ def test_no_response_carries_password_hashes_or_secrets(
 
     customer.set_password("a-known-password-77")
     customer.save()
+    # A password change revokes earlier tokens (CHECK_REVOKE_TOKEN).
+    customer_client = auth_client(customer)
     paths = [
         (customer_client, f"{API}/users/me/"),
         (staff_client, f"{API}/users/"),

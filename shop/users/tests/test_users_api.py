@@ -252,3 +252,33 @@ def test_staff_factory_grants_the_view_permission():
     staff = StaffFactory()
     assert staff.has_perm("users.view_user")
     assert not UserFactory(is_staff=True).has_perm("users.view_user")
+
+
+def test_password_change_signs_the_account_out_everywhere(api_client, customer):
+    login = {"email": customer.email, "password": DEFAULT_PASSWORD}
+    phone = api_client.post(TOKEN, login).json()
+    laptop = api_client.post(TOKEN, login).json()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {laptop['access']}")
+
+    response = api_client.post(
+        PASSWORD, {"old_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert response.status_code == 204
+
+    # Every access token issued before the change is refused at once...
+    for session in (phone, laptop):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {session['access']}")
+        assert_error(api_client.get(ME), 401, "authentication_failed")
+    # ...and no refresh token can mint a new one.
+    api_client.credentials()
+    for session in (phone, laptop):
+        refreshed = api_client.post(
+            "/api/v1/auth/token/refresh/", {"refresh": session["refresh"]}
+        )
+        assert refreshed.status_code == 401
+    # Logging in with the new password starts a working session.
+    fresh = api_client.post(
+        TOKEN, {"email": customer.email, "password": NEW_PASSWORD}
+    ).json()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh['access']}")
+    assert api_client.get(ME).status_code == 200
