@@ -2,6 +2,8 @@
 
 from rest_framework import status
 
+# Checkout refuses a short stock with the same error as staff adjustments.
+from shop.catalog.services.stock import InsufficientStock as InsufficientStock
 from shop.exceptions import Conflict, ShopError
 
 
@@ -19,11 +21,6 @@ class InvalidOrderLines(ShopError):
 class ProductUnavailable(ShopError):
     code = "product_unavailable"
     message = "Some products do not exist or are not for sale."
-
-
-class InsufficientStock(Conflict):
-    code = "insufficient_stock"
-    message = "Not enough stock for some lines."
 
 
 class InvalidTransition(Conflict):
