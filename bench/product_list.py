@@ -165,16 +165,21 @@ def server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
         env=env,
         start_new_session=True,
     )
+    return _when_up(process, port, "/health/live", "gunicorn")
+
+
+def _when_up(process, port: int, path: str, name: str) -> subprocess.Popen:
+    """Return the server process once `path` answers 200; stop it otherwise."""
     for _ in range(100):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/health/live")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return process
         except OSError:
             time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not come up")
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit(f"{name} did not come up on port {port}")
 
 
 def peer_start(python: str, port: int, database_url: str) -> subprocess.Popen:
@@ -202,16 +207,7 @@ def peer_start(python: str, port: int, database_url: str) -> subprocess.Popen:
         env=env,
         start_new_session=True,
     )
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/products/")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise SystemExit("the FastAPI peer did not start")
+    return _when_up(process, port, "/products/", "the FastAPI peer")
 
 
 def _seconds(value: str) -> float:
