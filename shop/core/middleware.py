@@ -6,6 +6,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.http import JsonResponse
 
+from shop.core import views
 from shop.core.logging import request_id_var
 from shop.exceptions import error_body
 
@@ -35,6 +36,29 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class HealthProbeMiddleware:
+    """Serve the health probes for any Host header, before host validation.
+
+    Orchestrators and balancers probe a container by its address
+    (127.0.0.1:8000, 10.0.3.7:8000), never by the public name in
+    ALLOWED_HOSTS, and over plain HTTP. CommonMiddleware would answer them 400
+    (DisallowedHost) and SecurityMiddleware could redirect them to HTTPS, so
+    the two probe paths are answered here, ahead of both; every other path
+    keeps host validation. The probes read no host, cookie or session.
+    """
+
+    probes = {"/health/live": views.health_live, "/health/ready": views.health_ready}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)
 
 
 class BodySizeLimitMiddleware:

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "shop.core.middleware.RequestIdMiddleware",
+    # Before SecurityMiddleware and CommonMiddleware: probes answer any Host.
+    "shop.core.middleware.HealthProbeMiddleware",
     "shop.core.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
