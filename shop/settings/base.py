@@ -63,13 +63,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# A checkout (and the Docker image) has templates/ beside manage.py; an
+# installed wheel carries the same files as shop/site_templates (setup.py).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "site_templates"
+if not TEMPLATES_DIR.is_dir():
+    TEMPLATES_DIR = BASE_DIR / "templates"
+
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [TEMPLATES_DIR],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
