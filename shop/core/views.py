@@ -1,12 +1,17 @@
-"""Health probes for load balancers and orchestrators."""
+"""Health probes for load balancers and orchestrators; the Prometheus scrape."""
 
+import hmac
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from shop.core import metrics as shop_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +54,27 @@ def _check_cache() -> str:
         logger.warning("readiness: cache unreachable: %s", exc)
         return "unreachable"
     return "ok" if ok else "unreachable"
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus exposition of every worker's metrics, for a Bearer token.
+
+    404 while METRICS_TOKEN is unset (metrics off), 401 for a missing or wrong
+    token; the comparison takes the same time whatever the token.
+    """
+    token = settings.METRICS_TOKEN
+    if not token:
+        return HttpResponseNotFound("Not found.\n", content_type="text/plain")
+    scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        supplied.strip().encode(), token.encode()
+    ):
+        response = HttpResponse(
+            "Unauthorized.\n", status=401, content_type="text/plain"
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = shop_metrics.scrape()
+    return HttpResponse(body, content_type=content_type)

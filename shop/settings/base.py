@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "shop.core.middleware.RequestIdMiddleware",
     # Before SecurityMiddleware and CommonMiddleware: probes answer any Host.
     "shop.core.middleware.HealthProbeMiddleware",
+    # Times everything below it (probes are not timed).
+    "shop.core.metrics.MetricsMiddleware",
     "shop.core.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -295,6 +297,13 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Observability --------------------------------------------------------
+# /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset,
+# metrics are off (404). PROMETHEUS_MULTIPROC_DIR (read by prometheus_client
+# itself) makes every gunicorn worker count: shop/core/metrics.py.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # --- Integrations (docs/integrations.md) ----------------------------------
 # AWS credentials come from boto3's standard chain (AWS_ACCESS_KEY_ID /

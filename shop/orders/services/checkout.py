@@ -15,6 +15,7 @@ from shop.orders.exceptions import (
     InvalidOrderLines,
     ProductUnavailable,
 )
+from shop.orders.metrics import ORDERS_PLACED
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.orders.services.notifications import order_placed_notify
 from shop.orders.services.stock import products_lock, stock_shift_locked
@@ -167,6 +168,7 @@ def order_place(
         transaction.on_commit(
             partial(order_placed_notify, order_id=order.pk, order=order)
         )
+        transaction.on_commit(ORDERS_PLACED.inc)
     return order
 
 
