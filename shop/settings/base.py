@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.core.sentry import sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -304,6 +306,12 @@ LOGGING = {
 # itself) makes every gunicorn worker count: shop/core/metrics.py.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# Unhandled errors go to Sentry when a DSN is set (shop/core/sentry.py), with
+# no personal data; environment and release label the events.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE)
 
 # --- Integrations (docs/integrations.md) ----------------------------------
 # AWS credentials come from boto3's standard chain (AWS_ACCESS_KEY_ID /
