@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
+from typing import Any
 
 from django.db import connections
+from django.http import HttpRequest, HttpResponseBase
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -90,23 +93,30 @@ def scrape(path: str | None = None) -> tuple[bytes, str]:
     if not path:
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
     registry = CollectorRegistry()
-    prometheus_multiprocess.MultiProcessCollector(registry, path=path)
+    prometheus_multiprocess.MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]
     for collector in _scrape_collectors:
         registry.register(collector)
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-def _view_label(request) -> str:
+def _view_label(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     # Unresolved paths share one label: a scanner must not mint series.
     return (match.view_name or match.route or "unnamed") if match else "unresolved"
 
 
 class _QueryTimer:
-    def __init__(self, alias: str):
+    def __init__(self, alias: str) -> None:
         self.histogram = DB_QUERY_LATENCY.labels(alias)
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -117,10 +127,10 @@ class _QueryTimer:
 class MetricsMiddleware:
     """Time each request by view, and each database query made while serving it."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         with ExitStack() as stack:
             for connection in connections.all():

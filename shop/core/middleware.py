@@ -1,14 +1,17 @@
 import json
 import re
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
 from shop.core import views
 from shop.core.logging import request_id_var
 from shop.exceptions import error_body
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
@@ -20,15 +23,15 @@ class RequestIdMiddleware:
     services; anything else is replaced by a fresh UUID.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = (
             incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         )
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)
@@ -49,12 +52,15 @@ class HealthProbeMiddleware:
     keeps host validation. The probes read no host, cookie or session.
     """
 
-    probes = {"/health/live": views.health_live, "/health/ready": views.health_ready}
+    probes: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+        "/health/live": views.health_live,
+        "/health/ready": views.health_ready,
+    }
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         probe = self.probes.get(request.path_info)
         if probe is not None:
             return probe(request)
@@ -68,10 +74,10 @@ class BodySizeLimitMiddleware:
     parsers read the stream, so the declared length is checked here first.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if request.content_type == "multipart/form-data" and limit is not None:
             # File uploads (product images) need more; Django spools them to disk.
@@ -131,15 +137,15 @@ class ApiErrorMiddleware:
     Headers such as Allow and CORS stay as they were.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if (
             response.status_code >= 400
             and request.path.startswith("/api/")
-            and not response.streaming
+            and isinstance(response, HttpResponse)  # not streaming
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             status = response.status_code

@@ -13,10 +13,10 @@ def sentry_init(*, dsn: str, environment: str = "", release: str = "") -> bool:
     if not dsn:
         return False
     import sentry_sdk
-    from sentry_sdk.integrations import DidNotEnable
+    from sentry_sdk.integrations import DidNotEnable, Integration
     from sentry_sdk.integrations.django import DjangoIntegration
 
-    integrations = [DjangoIntegration()]
+    integrations: list[Integration] = [DjangoIntegration()]
     try:
         from sentry_sdk.integrations.celery import CeleryIntegration
     except (ImportError, DidNotEnable):

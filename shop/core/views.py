@@ -7,7 +7,12 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    JsonResponse,
+)
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -17,12 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 @never_cache
-def health_live(request):
+def health_live(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-def health_ready(request):
+def health_ready(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "cache": _check_cache()}
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
@@ -58,7 +63,7 @@ def _check_cache() -> str:
 
 @never_cache
 @require_GET
-def metrics(request):
+def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition of every worker's metrics, for a Bearer token.
 
     404 while METRICS_TOKEN is unset (metrics off), 401 for a missing or wrong
