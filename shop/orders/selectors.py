@@ -1,7 +1,14 @@
 """Reads of orders, scoped to who is asking."""
 
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Prefetch, QuerySet
 
+from shop.core import rawsql
 from shop.orders.models import Order, OrderItem
 from shop.orders.permissions import user_sees_all_orders
 
@@ -25,3 +32,44 @@ def order_get(*, order_id: int) -> Order:
     return Order.objects.prefetch_related(
         Prefetch("items", queryset=OrderItem.objects.order_by("id"))
     ).get(pk=order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    order_count: int
+    amount_spent: Decimal  # cancelled orders excluded
+    counts_by_status: dict[str, int]  # every status, zeros included
+    first_order_at: dt.datetime | None
+    last_order_at: dt.datetime | None
+
+
+# {revenue} is the vendor's exact money sum (shop.core.rawsql).
+CUSTOMER_SUMMARY_SQL = """
+    SELECT o.status, count(*) AS orders, {revenue} AS value,
+           min(o.created_at) AS first_at, max(o.created_at) AS last_at
+    FROM orders_order o
+    WHERE o.customer_id = %(customer_id)s
+    GROUP BY o.status
+"""
+
+
+def customer_summary(*, customer_id: int) -> CustomerSummary:
+    """One customer's order count, spend, counts by status and order dates."""
+    query = CUSTOMER_SUMMARY_SQL.format(revenue=rawsql.money_sum_sql("o.total"))
+    rows = rawsql.fetch(query, {"customer_id": customer_id})
+    counts = dict.fromkeys(Order.Status.values, 0)
+    spent = Decimal("0.00")
+    firsts, lasts = [], []
+    for status, n, value, first_at, last_at in rows:
+        counts[status] = int(n)
+        if status != Order.Status.CANCELLED:
+            spent += rawsql.to_money(value)
+        firsts.append(rawsql.to_aware(first_at))
+        lasts.append(rawsql.to_aware(last_at))
+    return CustomerSummary(
+        order_count=sum(counts.values()),
+        amount_spent=spent,
+        counts_by_status=counts,
+        first_order_at=min(firsts) if firsts else None,
+        last_order_at=max(lasts) if lasts else None,
+    )
