@@ -1,9 +1,13 @@
 """Helpers shared by the orders tests."""
 
+import datetime as dt
+
 from django.db.models import Sum
 
 from shop.catalog.models import Product, StockMovement
 from shop.orders.services import LineRequest, order_place
+from shop.orders.tests.factories import OrderFactory, OrderItemFactory
+from shop.users.tests.factories import UserFactory
 
 
 def place(customer, basket: dict, **kwargs):
@@ -27,3 +31,33 @@ def assert_ledger_consistent(*products):
             or 0
         )
         assert product.stock == ledger, (product.pk, product.stock, ledger)
+
+
+def make_order(*, customer, at, status="delivered", lines=()):
+    """An order with `lines` of (product, quantity) created at `at` (aware)."""
+    order = OrderFactory(customer=customer, status=status, created_at=at)
+    for product, quantity in lines:
+        OrderItemFactory(order=order, product=product, quantity=quantity)
+    order.refresh_from_db()
+    return order
+
+
+def march_orders(products):
+    """Three customers' orders in March 2026, in UTC, of three products."""
+    a, b, c = products
+    alice, bob, carol = UserFactory(), UserFactory(), UserFactory()
+
+    def at(day, hour=12):
+        return dt.datetime(2026, 3, day, hour, 0, tzinfo=dt.UTC)
+
+    orders = [
+        # Mon 2 March: alice 2×a + 1×b = 22.50; bob 1×c = 99.99
+        make_order(customer=alice, at=at(2), lines=[(a, 2), (b, 1)]),
+        make_order(customer=bob, at=at(2, 23), lines=[(c, 1)], status="shipped"),
+        # Tue 3 March: carol cancelled 3×c (never counted), alice pending 4×b = 10
+        make_order(customer=carol, at=at(3), lines=[(c, 3)], status="cancelled"),
+        make_order(customer=alice, at=at(3), lines=[(b, 4)], status="pending"),
+        # Mon 9 March (next week): bob 1×a + 1×c = 109.99
+        make_order(customer=bob, at=at(9), lines=[(a, 1), (c, 1)]),
+    ]
+    return {"customers": (alice, bob, carol), "orders": orders}

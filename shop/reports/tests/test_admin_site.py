@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders.tests.test_reports import make_order
+from shop.orders.tests.helpers import make_order
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_reports_csv_download(staff_browser, some_orders):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment;" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert [(r["sku"], r["units"], r["revenue"]) for r in rows] == [
         ("SKU-LOW", "2", "24.68")
     ]

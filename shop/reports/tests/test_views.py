@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders import reports
-from shop.orders.tests.test_reports import make_order
+from shop.core.periods import local_today
+from shop.orders.tests.helpers import make_order
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_sales_json(staff_client, march_orders):
 def test_sales_defaults_to_the_last_30_days(staff_client):
     body = staff_client.get(url("sales")).json()
     assert len(body["results"]) == 30
-    assert body["date_to"] == reports.local_today().isoformat()
+    assert body["date_to"] == local_today().isoformat()
 
 
 def test_top_products_and_customers(staff_client, march_orders):

@@ -7,22 +7,13 @@ import pytest
 from django.test import override_settings
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders import reports
-from shop.orders.tests.factories import OrderFactory, OrderItemFactory
+from shop.orders.tests.helpers import make_order, march_orders
+from shop.reports import queries
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
-
-
-def make_order(*, customer, at, status="delivered", lines=()):
-    """An order with `lines` of (product, quantity) created at `at` (aware)."""
-    order = OrderFactory(customer=customer, status=status, created_at=at)
-    for product, quantity in lines:
-        OrderItemFactory(order=order, product=product, quantity=quantity)
-    order.refresh_from_db()
-    return order
 
 
 @pytest.fixture
@@ -36,25 +27,11 @@ def products():
 
 @pytest.fixture
 def shop_data(products):
-    """Three customers' orders in March 2026, in UTC."""
-    a, b, c = products
-    alice, bob, carol = UserFactory(), UserFactory(), UserFactory()
-    at = lambda d, h=12: dt.datetime(2026, 3, d, h, 0, tzinfo=UTC)  # noqa: E731
-    orders = [
-        # Mon 2 March: alice 2×a + 1×b = 22.50; bob 1×c = 99.99
-        make_order(customer=alice, at=at(2), lines=[(a, 2), (b, 1)]),
-        make_order(customer=bob, at=at(2, 23), lines=[(c, 1)], status="shipped"),
-        # Tue 3 March: carol cancelled 3×c (never counted), alice pending 4×b = 10
-        make_order(customer=carol, at=at(3), lines=[(c, 3)], status="cancelled"),
-        make_order(customer=alice, at=at(3), lines=[(b, 4)], status="pending"),
-        # Mon 9 March (next week): bob 1×a + 1×c = 109.99
-        make_order(customer=bob, at=at(9), lines=[(a, 1), (c, 1)]),
-    ]
-    return {"customers": (alice, bob, carol), "orders": orders}
+    return march_orders(products)
 
 
 def test_sales_by_day_excludes_cancelled_and_fills_gaps(shop_data):
-    rows = reports.sales(
+    rows = queries.sales(
         date_from=dt.date(2026, 3, 2), date_to=dt.date(2026, 3, 4), group_by="day"
     )
     assert [
@@ -67,7 +44,7 @@ def test_sales_by_day_excludes_cancelled_and_fills_gaps(shop_data):
 
 
 def test_sales_by_week_starts_on_monday(shop_data):
-    rows = reports.sales(
+    rows = queries.sales(
         date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 15), group_by="week"
     )
     assert [(r.period, r.orders, r.units, r.revenue) for r in rows] == [
@@ -78,7 +55,7 @@ def test_sales_by_week_starts_on_monday(shop_data):
 
 
 def test_sales_by_month(shop_data):
-    rows = reports.sales(
+    rows = queries.sales(
         date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 31), group_by="month"
     )
     assert [
@@ -90,7 +67,7 @@ def test_sales_by_month(shop_data):
 
 
 def test_sales_empty_range(shop_data):
-    rows = reports.sales(
+    rows = queries.sales(
         date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 2), group_by="day"
     )
     assert [(r.orders, r.units, r.revenue) for r in rows] == [
@@ -115,39 +92,10 @@ def test_sales_uses_local_days(products):
     make_order(
         customer=customer, at=dt.datetime(2026, 3, 8, 4, 59, tzinfo=UTC), lines=[(a, 3)]
     )
-    rows = reports.sales(
+    rows = queries.sales(
         date_from=dt.date(2026, 3, 8), date_to=dt.date(2026, 3, 9), group_by="day"
     )
     assert [(r.period, r.orders, r.units) for r in rows] == [
         (dt.date(2026, 3, 8), 1, 2),
         (dt.date(2026, 3, 9), 1, 1),
     ]
-
-
-def test_customer_summary(shop_data):
-    alice, bob, carol = shop_data["customers"]
-    summary = reports.customer_summary(customer_id=alice.pk)
-    assert summary.order_count == 2
-    assert summary.amount_spent == Decimal("32.50")
-    assert summary.counts_by_status == {
-        "pending": 1,
-        "processing": 0,
-        "shipped": 0,
-        "delivered": 1,
-        "cancelled": 0,
-    }
-    assert summary.first_order_at == dt.datetime(2026, 3, 2, 12, tzinfo=UTC)
-    assert summary.last_order_at == dt.datetime(2026, 3, 3, 12, tzinfo=UTC)
-
-    carols = reports.customer_summary(customer_id=carol.pk)
-    assert carols.order_count == 1
-    assert carols.amount_spent == Decimal("0.00")
-    assert carols.counts_by_status["cancelled"] == 1
-
-
-def test_customer_summary_without_orders():
-    summary = reports.customer_summary(customer_id=UserFactory().pk)
-    assert summary.order_count == 0
-    assert summary.amount_spent == Decimal("0.00")
-    assert set(summary.counts_by_status.values()) == {0}
-    assert summary.first_order_at is None and summary.last_order_at is None
