@@ -15,9 +15,12 @@ from shop.catalog.services.stock import (
     InsufficientStock,
     StockChanged,
     StockOutOfRange,
+    products_lock,
     stock_adjust,
+    stock_return_many,
     stock_set,
     stock_set_many,
+    stock_take_many,
 )
 
 __all__ = [
@@ -32,8 +35,11 @@ __all__ = [
     "product_delete",
     "product_slug_generate",
     "product_update",
+    "products_lock",
     "products_set_active",
     "stock_adjust",
+    "stock_return_many",
     "stock_set",
     "stock_set_many",
+    "stock_take_many",
 ]
