@@ -23,7 +23,8 @@ from django.utils import timezone
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.services.products import product_slug_generate
-from shop.catalog.services.stock import MAX_STOCK, stock_set_many
+from shop.catalog.services.stock import MAX_STOCK, products_lock, stock_set_many
+from shop.users.models import User
 
 REQUIRED_COLUMNS = ("sku", "name", "price")
 OPTIONAL_COLUMNS = ("stock", "category_slug", "description", "is_active", "slug")
@@ -223,7 +224,7 @@ def product_import(
     *,
     lines: list[ImportLine],
     columns: Iterable[str],
-    user=None,
+    user: User | None = None,
     note: str = "import",
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -250,13 +251,13 @@ def product_import(
 
     for start in range(0, len(lines), BATCH_SIZE):
         batch = lines[start : start + BATCH_SIZE]
-        # Lock in pk order, like checkout, so concurrent writers queue.
-        existing = {
-            p.sku: p
-            for p in Product.objects.select_for_update()
-            .filter(sku__in=[ln.sku for ln in batch])
-            .order_by("pk")
-        }
+        skus = {ln.sku for ln in batch}
+        # Locked like every stock writer (pk order), so concurrent writers
+        # queue; a SKU changed before the lock no longer matches and is left.
+        locked = products_lock(
+            ids=Product.objects.filter(sku__in=skus).values_list("pk", flat=True)
+        )
+        existing = {p.sku: p for p in locked.values() if p.sku in skus}
         changed = []
         for ln in batch:
             values = {"name": ln.name, "price": ln.price}

@@ -13,6 +13,7 @@ from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.services.stock import _apply, stock_set
 from shop.exceptions import Conflict
+from shop.users.models import User
 
 # Fields a product update may change directly; stock goes through the ledger.
 PRODUCT_EDITABLE_FIELDS = frozenset(
@@ -56,7 +57,7 @@ def product_create(
     category: Category | None = None,
     is_active: bool = True,
     stock: int = 0,
-    user=None,
+    user: User | None = None,
 ) -> Product:
     """Create a product; its initial stock is recorded as an INITIAL movement."""
     product = Product(
@@ -91,7 +92,7 @@ def product_update(
     changes: Mapping[str, Any],
     stock: int | None = None,
     expected_stock: int | None = None,
-    user=None,
+    user: User | None = None,
     stock_note: str = "",
 ) -> Product:
     """Change a product's fields; a new `stock` is recorded as a movement.
