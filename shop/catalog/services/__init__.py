@@ -1,5 +1,6 @@
 """Catalogue services: every write that keeps an invariant."""
 
+from shop.catalog.services.images import product_image_set
 from shop.catalog.services.products import (
     CategoryInUse,
     ProductInUse,
@@ -33,6 +34,7 @@ __all__ = [
     "category_delete",
     "product_create",
     "product_delete",
+    "product_image_set",
     "product_slug_generate",
     "product_update",
     "products_lock",

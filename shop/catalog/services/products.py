@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.services.stock import _apply, stock_set
+from shop.catalog.validators import SLUG_MAX_LENGTH, sku_normalize
 from shop.exceptions import Conflict
 from shop.users.models import User
 
@@ -19,7 +20,6 @@ from shop.users.models import User
 PRODUCT_EDITABLE_FIELDS = frozenset(
     {"name", "slug", "sku", "description", "category", "price", "is_active"}
 )
-SLUG_MAX_LENGTH = 200
 
 
 class ProductInUse(Conflict):
@@ -63,7 +63,7 @@ def product_create(
     product = Product(
         name=name,
         sku=sku,
-        slug=slug or product_slug_generate(name=name, sku=sku.strip().upper()),
+        slug=slug or product_slug_generate(name=name, sku=sku_normalize(sku)),
         price=price,
         description=description,
         category=category,
