@@ -40,14 +40,14 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        # Before validate_constraints, which checks the stored (lower) form.
-        self.slug = slug_normalize(self.slug)
-
     def save(self, *args, **kwargs):
         # Slugs are compared case-insensitively, so they are stored lower-case.
         self.slug = slug_normalize(self.slug)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before validate_constraints, which checks the stored (lower) form.
+        self.slug = slug_normalize(self.slug)
 
 
 class Product(models.Model):
@@ -120,16 +120,16 @@ class Product(models.Model):
     def __str__(self):
         return f"{self.name} ({self.sku})"
 
-    def clean(self):
-        # Before validate_constraints, which checks the stored forms.
-        self.sku = sku_normalize(self.sku)
-        self.slug = slug_normalize(self.slug)
-
     def save(self, *args, **kwargs):
         # SKUs and slugs are unique case-insensitively: store them normalised.
         self.sku = sku_normalize(self.sku)
         self.slug = slug_normalize(self.slug)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before validate_constraints, which checks the stored forms.
+        self.sku = sku_normalize(self.sku)
+        self.slug = slug_normalize(self.slug)
 
 
 class StockMovement(models.Model):
