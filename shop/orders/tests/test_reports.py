@@ -8,21 +8,12 @@ from django.test import override_settings
 
 from shop.catalog.tests.factories import ProductFactory
 from shop.orders import reports
-from shop.orders.tests.factories import OrderFactory, OrderItemFactory
+from shop.orders.tests.factories import OrderFactory
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
-
-
-def make_order(*, customer, at, status="delivered", lines=()):
-    """An order with `lines` of (product, quantity) created at `at` (aware)."""
-    order = OrderFactory(customer=customer, status=status, created_at=at)
-    for product, quantity in lines:
-        OrderItemFactory(order=order, product=product, quantity=quantity)
-    order.refresh_from_db()
-    return order
 
 
 @pytest.fixture
@@ -42,13 +33,23 @@ def shop_data(products):
     at = lambda d, h=12: dt.datetime(2026, 3, d, h, 0, tzinfo=UTC)  # noqa: E731
     orders = [
         # Mon 2 March: alice 2×a + 1×b = 22.50; bob 1×c = 99.99
-        make_order(customer=alice, at=at(2), lines=[(a, 2), (b, 1)]),
-        make_order(customer=bob, at=at(2, 23), lines=[(c, 1)], status="shipped"),
+        OrderFactory(
+            customer=alice, created_at=at(2), lines=[(a, 2), (b, 1)], status="delivered"
+        ),
+        OrderFactory(
+            customer=bob, created_at=at(2, 23), lines=[(c, 1)], status="shipped"
+        ),
         # Tue 3 March: carol cancelled 3×c (never counted), alice pending 4×b = 10
-        make_order(customer=carol, at=at(3), lines=[(c, 3)], status="cancelled"),
-        make_order(customer=alice, at=at(3), lines=[(b, 4)], status="pending"),
+        OrderFactory(
+            customer=carol, created_at=at(3), lines=[(c, 3)], status="cancelled"
+        ),
+        OrderFactory(
+            customer=alice, created_at=at(3), lines=[(b, 4)], status="pending"
+        ),
         # Mon 9 March (next week): bob 1×a + 1×c = 109.99
-        make_order(customer=bob, at=at(9), lines=[(a, 1), (c, 1)]),
+        OrderFactory(
+            customer=bob, created_at=at(9), lines=[(a, 1), (c, 1)], status="delivered"
+        ),
     ]
     return {"customers": (alice, bob, carol), "orders": orders}
 
@@ -104,16 +105,25 @@ def test_sales_uses_local_days(products):
     a = products[0]
     customer = UserFactory()
     # 03:00 UTC on 10 March is 23:00 on 9 March in New York (EDT, -4 since 8 March).
-    make_order(
-        customer=customer, at=dt.datetime(2026, 3, 10, 3, tzinfo=UTC), lines=[(a, 1)]
+    OrderFactory(
+        customer=customer,
+        created_at=dt.datetime(2026, 3, 10, 3, tzinfo=UTC),
+        lines=[(a, 1)],
+        status="delivered",
     )
     # 05:00 UTC on 8 March is 00:00 EST... DST starts 07:00 UTC: still EST -5.
-    make_order(
-        customer=customer, at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC), lines=[(a, 2)]
+    OrderFactory(
+        customer=customer,
+        created_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC),
+        lines=[(a, 2)],
+        status="delivered",
     )
     # 04:59 UTC on 8 March is 23:59 on 7 March.
-    make_order(
-        customer=customer, at=dt.datetime(2026, 3, 8, 4, 59, tzinfo=UTC), lines=[(a, 3)]
+    OrderFactory(
+        customer=customer,
+        created_at=dt.datetime(2026, 3, 8, 4, 59, tzinfo=UTC),
+        lines=[(a, 3)],
+        status="delivered",
     )
     rows = reports.sales(
         date_from=dt.date(2026, 3, 8), date_to=dt.date(2026, 3, 9), group_by="day"
