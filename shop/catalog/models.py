@@ -67,8 +67,8 @@ class Product(models.Model):
     price = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    # Changed only through shop.catalog.services.stock_adjust and checkout,
-    # which both write a StockMovement for every change.
+    # Changed only through shop.catalog.services.stock (stock_adjust, stock_set,
+    # stock_take_many, ...), which writes a StockMovement for every change.
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     image = models.ImageField(
