@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import time
@@ -10,7 +9,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from shop.orders import reports
+from shop.core.csv import csv_lines
+from shop.core.periods import local_range
 from shop.orders.models import Order
 
 FIELDS = (
@@ -38,7 +38,7 @@ def order_rows(
     `.iterator()` reads through a server-side (named) cursor on PostgreSQL
     and fetchmany() on SQLite, so no more than a chunk is ever in memory.
     """
-    start, end = reports.local_range(date_from, date_to)
+    start, end = local_range(date_from, date_to)
     orders = Order.objects.filter(created_at__gte=start, created_at__lt=end)
     if statuses:
         orders = orders.filter(status__in=statuses)
@@ -144,16 +144,14 @@ class Command(BaseCommand):
         started = time.monotonic()
         count = 0
         if options["format"] == "csv":
-            writer = csv.DictWriter(stream, fieldnames=FIELDS, lineterminator="\n")
-            writer.writeheader()
-            write = writer.writerow
+            lines = csv_lines(
+                FIELDS, ([row[f] for f in FIELDS] for row in rows), lineterminator="\n"
+            )
+            stream.write(next(lines))  # the header
         else:
-
-            def write(row):
-                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-        for row in rows:
-            write(row)
+            lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        for line in lines:
+            stream.write(line)
             count += 1
             if count % 100_000 == 0:
                 elapsed = time.monotonic() - started
