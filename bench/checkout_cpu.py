@@ -210,7 +210,7 @@ def count_queries(driver: Driver, n: int, show_sql: bool) -> float:
 
 def check_rows(placed: int) -> None:
     from shop.catalog.models import StockMovement
-    from shop.core.models import OutboxEvent
+    from shop.outbox.models import OutboxEvent
     from shop.orders.models import Order, OrderItem, OrderStatusChange
 
     counts = {

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "shop.core",
+    "shop.outbox",
     "shop.users",
     "shop.catalog",
     "shop.orders",

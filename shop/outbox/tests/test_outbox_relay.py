@@ -11,12 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shop.core.events import event_record
-from shop.core.models import OutboxEvent
-from shop.core.publishers import SQSPublisher
-from shop.core.relay import backoff_delay, events_relay
-
-from .conftest import receive_all
+from shop.conftest import receive_all
+from shop.outbox.events import event_record
+from shop.outbox.models import OutboxEvent
+from shop.outbox.publishers import SQSPublisher
+from shop.outbox.relay import backoff_delay, events_relay
 
 
 class RelayKilled(BaseException):
@@ -71,7 +70,7 @@ def test_crash_between_publish_and_mark_resends_the_event(settings, sqs, queue_u
     event = record(1, type="order.placed")
 
     settings.ORDER_EVENTS_PUBLISHER = (
-        "shop.core.tests.test_outbox_relay.crash_after_send_publisher"
+        "shop.outbox.tests.test_outbox_relay.crash_after_send_publisher"
     )
     with pytest.raises(RelayKilled):
         call_command("relay_events")

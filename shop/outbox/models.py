@@ -25,6 +25,9 @@ class OutboxEvent(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # The table predates the app (it began in core); keeping its name
+        # made the move a state-only migration.
+        db_table = "core_outboxevent"
         ordering = ["created_at", "id"]
         indexes = [
             # The relay's scan: only the (small) unpublished tail is indexed.

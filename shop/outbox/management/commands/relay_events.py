@@ -7,8 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
-from shop.core.publishers import publisher_from_settings
-from shop.core.relay import events_relay
+from shop.outbox.publishers import publisher_from_settings
+from shop.outbox.relay import events_relay
 
 
 class Command(BaseCommand):

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from .db import instances_insert
+from shop.core.db import instances_insert
+
 from .models import OutboxEvent
 
 SCHEMA_VERSION = 1

@@ -11,10 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from shop.core.events import SCHEMA_VERSION, event_record
-from shop.core.models import OutboxEvent
-
-from .conftest import receive_all
+from shop.conftest import receive_all
+from shop.outbox.events import SCHEMA_VERSION, event_record
+from shop.outbox.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
