@@ -210,8 +210,8 @@ def count_queries(driver: Driver, n: int, show_sql: bool) -> float:
 
 def check_rows(placed: int) -> None:
     from shop.catalog.models import StockMovement
-    from shop.outbox.models import OutboxEvent
     from shop.orders.models import Order, OrderItem, OrderStatusChange
+    from shop.outbox.models import OutboxEvent
 
     counts = {
         "orders": Order.objects.count(),

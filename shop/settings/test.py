@@ -37,5 +37,10 @@ else:
     DATABASES["default"]["TEST"] = {
         "NAME": f"test_{DATABASES['default']['NAME']}_{_run_id}"
     }
+# The suite runs without a broker, as the embedded default does (tasks in
+# process after the commit); the worker tests (shop/outbox/tests/worker/)
+# point the Celery app at a real broker and run real worker processes.
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True

@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 
@@ -16,7 +15,6 @@ from shop.orders.exceptions import (
     ProductUnavailable,
 )
 from shop.orders.models import Order, OrderItem, OrderStatusChange
-from shop.orders.services.notifications import order_placed_notify
 from shop.orders.services.stock import products_lock, stock_shift_locked
 
 # Caps that keep one order's lock set and row count small; the input
@@ -164,9 +162,6 @@ def order_place(
         )
         order_placed_record(order=order, items=items)
         _items_prefetched(order, items)
-        transaction.on_commit(
-            partial(order_placed_notify, order_id=order.pk, order=order)
-        )
     return order
 
 
