@@ -325,6 +325,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float(
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # One connection attempt per publish: a request does not wait out
+    # kombu's reconnect loop (the worker's consumer keeps its own retries).
+    "max_retries": 0,
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT * 2.5,
     # Redis: an unacknowledged task goes back to the queue after this long

@@ -1,6 +1,7 @@
 """Test run: the database comes from DATABASE_URL (PostgreSQL in CI) or SQLite."""
 
 import os
+import uuid
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REST_FRAMEWORK, env
@@ -42,5 +43,8 @@ else:
 # point the Celery app at a real broker and run real worker processes.
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
+# Each test process has a queue of its own on the shared broker, so parallel
+# runs never take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = f"shop-test-{_run_id}-{uuid.uuid4().hex[:8]}"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
