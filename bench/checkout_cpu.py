@@ -199,7 +199,7 @@ class Driver:
 INSERT_USERS = (
     "shop.orders.services.checkout",
     "shop.catalog.services.stock",
-    "shop.core.events",
+    "shop.outbox.events",
 )
 
 
@@ -243,8 +243,8 @@ def count_queries(driver: Driver, n: int, show_sql: bool) -> float:
 
 def check_rows(placed: int) -> None:
     from shop.catalog.models import StockMovement
-    from shop.core.models import OutboxEvent
     from shop.orders.models import Order, OrderItem, OrderStatusChange
+    from shop.outbox.models import OutboxEvent
 
     counts = {
         "orders": Order.objects.count(),

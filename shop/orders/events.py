@@ -6,8 +6,8 @@ exactly when the change it describes committed.
 
 from collections.abc import Iterable
 
-from shop.core.events import event_record
 from shop.orders.models import Order, OrderItem
+from shop.outbox.events import event_record
 from shop.users.models import User
 
 AGGREGATE = "order"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from shop.core.sentry import sentry_init
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "shop.core",
+    "shop.outbox",
     "shop.users",
     "shop.catalog",
     "shop.orders",
@@ -164,6 +166,9 @@ STORAGES: dict[str, dict[str, Any]] = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connect or reply may take before the send fails (and the
+# outbox retries it); unset, a silent server would hold a worker forever.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@localhost")
 
 # --- Request limits -------------------------------------------------------
@@ -330,7 +335,79 @@ ORDER_EVENTS_WEBHOOK_URL = env.str("ORDER_EVENTS_WEBHOOK_URL", default="")
 ORDER_EVENTS_WEBHOOK_SECRET = env.str("ORDER_EVENTS_WEBHOOK_SECRET", default="")
 # Dotted path to a zero-argument publisher factory replacing the targets above.
 ORDER_EVENTS_PUBLISHER = ""
-OUTBOX_MAX_BACKOFF_SECONDS = env.int("OUTBOX_MAX_BACKOFF_SECONDS", default=3600)
+
+# --- Background work (docs/background.md) ---------------------------------
+# Every side effect (mail, publication) is an outbox delivery run by a Celery
+# worker. Broker: CELERY_BROKER_URL, else the Redis of REDIS_URL; redis:// and
+# amqp:// both work. With neither (the embedded default) tasks run in the
+# web process right after the commit and nothing is scheduled.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str(
+    "REDIS_URL", default=""
+)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+# Seconds to reach the broker: a request nudging workers after its commit
+# gives up this soon and leaves the work to the sweep.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float(
+    "CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0
+)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # One connection attempt per publish: a request does not wait out
+    # kombu's reconnect loop (the worker's consumer keeps its own retries).
+    "max_retries": 0,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT * 2.5,
+    # Redis: an unacknowledged task goes back to the queue after this long
+    # (its worker vanished); longer than any task and any retry countdown.
+    "visibility_timeout": 2 * 3600,
+}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="shop")
+# A task is acknowledged when it has finished, so a worker killed mid-task
+# leaves it for another; deliveries are idempotent (shop/outbox/services.py).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+
+# Outbox deliveries: attempts before one is marked failed (then staff retry
+# it from the admin), and the back-off between attempts: doubling from the
+# base up to the cap, with jitter.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=15)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=5)
+OUTBOX_MAX_BACKOFF_SECONDS = env.float("OUTBOX_MAX_BACKOFF_SECONDS", default=3600)
+# Finished events and their delivery records (sent mails) are kept this long.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# celery beat's schedule (periods in seconds; check_stock at a UTC time).
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30)
+ORDERS_EXPIRE_SECONDS = env.float("ORDERS_EXPIRE_SECONDS", default=15 * 60)
+# Pending orders older than this are cancelled by the schedule.
+ORDERS_PENDING_MAX_AGE = env.str("ORDERS_PENDING_MAX_AGE", default="48h")
+IDEMPOTENCY_PRUNE_SECONDS = env.float("IDEMPOTENCY_PRUNE_SECONDS", default=3600)
+OUTBOX_PRUNE_SECONDS = env.float("OUTBOX_PRUNE_SECONDS", default=24 * 3600)
+_check_stock_at = env.str("CHECK_STOCK_AT", default="03:30")
+_check_stock_hour, _, _check_stock_minute = _check_stock_at.partition(":")
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": OUTBOX_SWEEP_SECONDS},
+    "orders-expire-pending": {
+        "task": "orders.expire_pending",
+        "schedule": ORDERS_EXPIRE_SECONDS,
+    },
+    "orders-prune-idempotency-keys": {
+        "task": "orders.prune_idempotency_keys",
+        "schedule": IDEMPOTENCY_PRUNE_SECONDS,
+    },
+    "outbox-prune": {"task": "outbox.prune", "schedule": OUTBOX_PRUNE_SECONDS},
+    "catalog-check-stock": {
+        "task": "catalog.check_stock",
+        "schedule": crontab(hour=_check_stock_hour, minute=_check_stock_minute or "0"),
+    },
+}
 
 # Product images: MEDIA_ROOT on the local filesystem by default; any
 # S3-compatible bucket through django-storages once a bucket is named.

@@ -1,6 +1,7 @@
 """Test run: the database comes from DATABASE_URL (PostgreSQL in CI) or SQLite."""
 
 import os
+import uuid
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REST_FRAMEWORK, env
@@ -37,5 +38,13 @@ else:
     DATABASES["default"]["TEST"] = {
         "NAME": f"test_{DATABASES['default']['NAME']}_{_run_id}"
     }
+# The suite runs without a broker, as the embedded default does (tasks in
+# process after the commit); the worker tests (shop/outbox/tests/worker/)
+# point the Celery app at a real broker and run real worker processes.
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+# Each test process has a queue of its own on the shared broker, so parallel
+# runs never take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = f"shop-test-{_run_id}-{uuid.uuid4().hex[:8]}"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True

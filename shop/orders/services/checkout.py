@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 
@@ -18,7 +17,6 @@ from shop.orders.exceptions import (
 )
 from shop.orders.metrics import ORDERS_PLACED
 from shop.orders.models import Order, OrderItem, OrderStatusChange
-from shop.orders.services.notifications import order_placed_notify
 from shop.orders.totals import line_total, order_totals
 from shop.users.models import User
 
@@ -177,8 +175,5 @@ def order_place(
         )
         order_placed_record(order=order, items=items)
         order.item_list = items
-        transaction.on_commit(
-            partial(order_placed_notify, order_id=order.pk, order=order)
-        )
         transaction.on_commit(ORDERS_PLACED.inc)
     return order

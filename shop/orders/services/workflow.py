@@ -1,7 +1,5 @@
 """The order workflow: every status change goes through order_transition."""
 
-from functools import partial
-
 from django.db import transaction
 
 from shop.catalog.models import StockMovement
@@ -10,7 +8,6 @@ from shop.orders.events import order_status_changed_record
 from shop.orders.exceptions import InvalidTransition, OrderNotFound
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.orders.permissions import user_manages_orders
-from shop.orders.services.notifications import order_shipped_notify
 from shop.users.models import User
 
 Status = Order.Status
@@ -113,8 +110,6 @@ def _order_move(
     order_status_changed_record(
         order=order, from_status=from_status, by_user=by_user, note=note
     )
-    if to_status == Status.SHIPPED:
-        transaction.on_commit(partial(order_shipped_notify, order_id=order.pk))
 
 
 def _stock_restore(*, order: Order, by_user: User | None) -> None:

@@ -6,8 +6,8 @@ import pytest
 from shop.catalog.models import StockMovement
 from shop.catalog.tests.factories import ProductFactory
 from shop.core.db import instances_insert
-from shop.core.models import OutboxEvent
 from shop.orders.models import Order, OrderStatusChange
+from shop.outbox.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,6 @@ import pytest
 from django.db import transaction
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.core.events import SCHEMA_VERSION
-from shop.core.models import OutboxEvent
 from shop.orders.exceptions import InsufficientStock, InvalidTransition
 from shop.orders.models import Order
 from shop.orders.services import (
@@ -14,6 +12,8 @@ from shop.orders.services import (
     order_place,
     order_transition,
 )
+from shop.outbox.events import SCHEMA_VERSION
+from shop.outbox.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 

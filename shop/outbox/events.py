@@ -1,18 +1,21 @@
 """Record domain events in the transactional outbox.
 
 Call `event_record` inside the transaction that makes the change, so the event
-row commits or rolls back with it: no event without the change, no change
-without its event. `relay_events` publishes the rows later.
+row and its deliveries commit or roll back with it: no event without the
+change, no change without its event. After the commit, workers are nudged.
 """
 
 import threading
 from datetime import datetime, timedelta
+from functools import partial
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from .db import instances_insert
-from .models import OutboxEvent
+from shop.core.db import instances_insert
+
+from .handlers import handlers_for
+from .models import Delivery, OutboxEvent
 
 SCHEMA_VERSION = 1
 
@@ -35,20 +38,40 @@ def _monotonic_now() -> datetime:
 def event_record(
     *, type: str, aggregate_type: str, aggregate_id, payload: dict
 ) -> OutboxEvent:
-    """Add an event to the outbox as part of the caller's open transaction."""
+    """Add an event and its deliveries to the caller's open transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError(
             "event_record() must run inside the transaction.atomic() block that "
             "makes the change the event describes."
         )
     body = {"schema_version": SCHEMA_VERSION, **payload}
+    now = _monotonic_now()
     event = OutboxEvent(
         type=type,
         aggregate_type=aggregate_type,
         aggregate_id=str(aggregate_id),
         payload=body,
-        created_at=_monotonic_now(),
+        created_at=now,
     )
     # One per order placed: skip compiling an ORM INSERT every time.
     instances_insert([event])
+    deliveries = [
+        Delivery(
+            event=event,
+            handler=handler.name,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        for handler in handlers_for(event)
+    ]
+    if deliveries:
+        instances_insert(deliveries)
+        from .services import deliveries_nudge
+
+        # Only a nudge: if the broker is down it is logged and the sweep
+        # finds the deliveries later; robust, so nothing reaches the caller.
+        transaction.on_commit(
+            partial(deliveries_nudge, ids=[d.pk for d in deliveries]), robust=True
+        )
     return event
