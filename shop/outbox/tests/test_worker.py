@@ -164,14 +164,19 @@ def live_broker(settings):
         "task_always_eager": celery_app.conf.task_always_eager,
     }
 
+    def forget_connections():
+        # The connection and producer pools were made for the previous broker
+        # (an eager task acquires a producer too); Celery's own post-fork
+        # cleanup drops both, which app.close() alone does not.
+        celery_app._after_fork()
+
     def use(url: str):
         celery_app.conf.update(broker_url=url, task_always_eager=False)
-        # Pooled connections were made for the previous broker.
-        celery_app.close()
+        forget_connections()
 
     yield use
     celery_app.conf.update(saved)
-    celery_app.close()
+    forget_connections()
 
 
 @pytest.fixture
@@ -216,6 +221,8 @@ def start_celery(smtp, settings, tmp_path, live_broker):
     yield start
     for process in reversed(started):
         process.stop()
+        # Shown by pytest when the test failed.
+        print(f"--- {process.log.name} (tail) ---\n{process.output()[-4000:]}")
 
 
 @pytest.fixture
