@@ -1,7 +1,6 @@
 """Fixtures shared by every app's tests."""
 
 import logging
-import time
 import uuid
 
 import boto3
@@ -129,26 +128,3 @@ def s3(aws):
 @pytest.fixture
 def queue_url(sqs):
     return sqs.create_queue(QueueName=f"orders-{uuid.uuid4().hex[:12]}")["QueueUrl"]
-
-
-def receive_all(sqs, queue_url: str, expected: int) -> list[dict]:
-    """Read messages until `expected` arrived or the queue stays empty."""
-    messages: list[dict] = []
-    for _ in range(20):
-        batch = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=0,
-            MessageAttributeNames=["All"],
-            AttributeNames=["All"],
-        ).get("Messages", [])
-        if not batch and len(messages) >= expected:
-            break
-        for message in batch:
-            messages.append(message)
-            sqs.delete_message(
-                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"]
-            )
-        if not batch and len(messages) < expected:
-            time.sleep(0.05)
-    return messages

@@ -197,3 +197,17 @@ def test_settings_read_every_documented_variable():
         assert f'"{name}"' in settings_text or f"'{name}'" in settings_text, (
             f"{name} is documented but never read"
         )
+
+
+def test_compose_runs_a_celery_worker_and_beat_with_health_checks():
+    services = _compose()["services"]
+    for name in ("worker", "beat"):
+        service = services[name]
+        command = " ".join(service["command"])
+        assert command.startswith(f"celery -A shop {name}"), command
+        assert "healthcheck" in service and not service["healthcheck"].get("disable")
+        for dependency in ("db", "redis"):
+            assert service["depends_on"][dependency]["condition"] == "service_healthy"
+        assert service["environment"]["REDIS_URL"].startswith("redis://redis:6379")
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert "relay" not in services, "relay_events --follow is gone: workers relay"

@@ -1,5 +1,6 @@
 """Assertions and helpers shared by the API tests of every app."""
 
+import time
 from contextlib import contextmanager
 
 from django.db import connections
@@ -44,3 +45,26 @@ def database_unreachable(tmp_path):
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
         connection.close()
+
+
+def receive_all(sqs, queue_url: str, expected: int) -> list[dict]:
+    """Read messages until `expected` arrived or the queue stays empty."""
+    messages: list[dict] = []
+    for _ in range(20):
+        batch = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            MessageAttributeNames=["All"],
+            AttributeNames=["All"],
+        ).get("Messages", [])
+        if not batch and len(messages) >= expected:
+            break
+        for message in batch:
+            messages.append(message)
+            sqs.delete_message(
+                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+        if not batch and len(messages) < expected:
+            time.sleep(0.05)
+    return messages

@@ -29,6 +29,8 @@ def health_live(request: HttpRequest) -> JsonResponse:
 @never_cache
 def health_ready(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "cache": _check_cache()}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = _check_broker()
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
@@ -83,3 +85,22 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return response
     body, content_type = shop_metrics.scrape()
     return HttpResponse(body, content_type=content_type)
+
+
+def _check_broker() -> str:
+    # Without a broker workers get no nudges (the sweep catches up later, once
+    # it is back): worth taking this instance out of rotation.
+    from kombu import Connection
+
+    timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
+    try:
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            connect_timeout=timeout,
+            transport_options={"max_retries": 0, "socket_timeout": timeout},
+        ) as conn:
+            conn.ensure_connection(max_retries=0, timeout=timeout)
+    except Exception as exc:
+        logger.warning("readiness: broker unreachable: %s", exc)
+        return "unreachable"
+    return "ok"

@@ -1,5 +1,8 @@
 """Liveness and readiness probes."""
 
+import socket
+import time
+
 import pytest
 from django.test import Client, override_settings
 
@@ -107,3 +110,34 @@ def test_every_other_path_keeps_host_validation_and_the_https_redirect():
     assert plain_http.status_code == 301
     assert plain_http["Location"].startswith("https://shop.example.com/")
     assert https.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "broker, expected",
+    [
+        ("redis://127.0.0.1:6379/9", "ok"),
+        ("redis://127.0.0.1:1/9", "unreachable"),
+        ("amqp://guest:guest@127.0.0.1:1//", "unreachable"),
+    ],
+)
+def test_ready_checks_the_broker_when_one_is_configured(settings, broker, expected):
+    if expected == "ok" and not _answers("127.0.0.1", 6379):
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CELERY_BROKER_URL = broker
+    settings.CELERY_BROKER_CONNECTION_TIMEOUT = 1
+
+    started = time.monotonic()
+    response = Client().get("/health/ready")
+
+    assert time.monotonic() - started < 5
+    assert response.json()["checks"]["broker"] == expected
+    assert response.status_code == (200 if expected == "ok" else 503)
+
+
+def _answers(host, port) -> bool:
+    try:
+        socket.create_connection((host, port), 1).close()
+    except OSError:
+        return False
+    return True

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shop.conftest import receive_all
+from shop.core.testing import receive_all
 from shop.outbox import publication
 from shop.outbox.events import event_record
 from shop.outbox.handlers import handler_register

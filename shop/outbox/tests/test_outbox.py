@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from shop.conftest import receive_all
+from shop.core.testing import receive_all
 from shop.outbox.events import SCHEMA_VERSION, event_record
 from shop.outbox.models import Delivery, OutboxEvent
 

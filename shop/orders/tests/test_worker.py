@@ -25,9 +25,8 @@ from shop.conftest import auth_client
 from shop.orders.models import Order
 from shop.orders.services import LineRequest, order_place, order_transition
 from shop.outbox.models import Delivery
+from shop.outbox.tests.servers import SMTPServer, WebhookServer, wait_for
 from shop.users.tests.factories import StaffFactory, UserFactory
-
-from .servers import SMTPServer, WebhookServer, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_BROKER = os.environ.get("TEST_CELERY_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -164,14 +163,19 @@ def live_broker(settings):
         "task_always_eager": celery_app.conf.task_always_eager,
     }
 
+    def forget_connections():
+        # The connection and producer pools were made for the previous broker
+        # (an eager task acquires a producer too); Celery's own post-fork
+        # cleanup drops both, which app.close() alone does not.
+        celery_app._after_fork()
+
     def use(url: str):
         celery_app.conf.update(broker_url=url, task_always_eager=False)
-        # Pooled connections were made for the previous broker.
-        celery_app.close()
+        forget_connections()
 
     yield use
     celery_app.conf.update(saved)
-    celery_app.close()
+    forget_connections()
 
 
 @pytest.fixture
@@ -216,6 +220,8 @@ def start_celery(smtp, settings, tmp_path, live_broker):
     yield start
     for process in reversed(started):
         process.stop()
+        # Shown by pytest when the test failed.
+        print(f"--- {process.log.name} (tail) ---\n{process.output()[-4000:]}")
 
 
 @pytest.fixture
