@@ -8,6 +8,8 @@ from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from shop.core.replicas import replica_aliases, replica_states
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,10 +22,12 @@ def health_live(request):
 def health_ready(request):
     checks = {"database": _check_database(), "cache": _check_cache()}
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if replica_aliases():
+        # Listed for operators, never a reason to take this instance out of
+        # the balancer: reads fall back to the primary (shop.core.replicas).
+        body["replicas"] = replica_states()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def _check_database() -> str:

@@ -56,3 +56,10 @@ def test_ready_is_503_when_the_cache_is_unreachable():
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "cache": "unreachable"}
     assert Client().get("/health/ready").status_code == 200
+
+
+def test_without_replicas_heavy_reads_stay_on_the_primary():
+    from shop.core.replicas import replica_alias, replica_aliases
+
+    assert replica_aliases() == []
+    assert replica_alias() == "default"
