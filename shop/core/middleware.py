@@ -6,17 +6,34 @@ from http import HTTPStatus
 from django.conf import settings
 from django.http import JsonResponse
 
-from shop.core.logging import request_id_var
+from shop.core.logging import client_ip_var, request_id_var
 from shop.exceptions import error_body
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+def client_address(request) -> str:
+    """The client's address as the throttles see it (DRF's NUM_PROXIES rule).
+
+    Behind N trusted proxies the Nth X-Forwarded-For entry from the right is
+    the client; entries further left were sent by the client and prove
+    nothing. With NUM_PROXIES=0 only the socket address counts.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
+    if not proxies or not forwarded:
+        return remote
+    entries = forwarded.split(",")
+    return entries[-min(proxies, len(entries))].strip()
 
 
 class RequestIdMiddleware:
     """Tag the request, its log lines and its response with one id.
 
     A well-formed `X-Request-ID` from the proxy is kept so ids line up across
-    services; anything else is replaced by a fresh UUID.
+    services; anything else is replaced by a fresh UUID. Log lines also carry
+    the client address, resolved through the trusted proxies.
     """
 
     def __init__(self, get_response):
@@ -29,9 +46,12 @@ class RequestIdMiddleware:
         )
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        request.client_ip = client_address(request)
+        ip_token = client_ip_var.set(request.client_ip)
         try:
             response = self.get_response(request)
         finally:
+            client_ip_var.reset(ip_token)
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response

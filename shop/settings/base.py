@@ -310,11 +310,13 @@ LOGGING = {
     "filters": {"request_id": {"()": "shop.core.logging.RequestIdFilter"}},
     "formatters": {
         "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s "
+            "%(client_ip)s] %(message)s"
         },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s "
+            "%(client_ip)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level"},
         },
     },
