@@ -8,7 +8,7 @@ import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from shop.orders import reports
 from shop.orders.models import Order
@@ -55,7 +55,7 @@ def order_rows(
         "total",
         "shipping_address",
     )
-    for row in rows.iterator(chunk_size=chunk_size):
+    for row in _chunks(rows, chunk_size=chunk_size):
         oid, created, status, cid, email, n_items, units, total, address = row
         yield {
             "id": oid,
@@ -68,6 +68,27 @@ def order_rows(
             "total": f"{total:.2f}",
             "shipping_address": address,
         }
+
+
+def _chunks(rows, *, chunk_size: int):
+    """`rows` (ordered by id, id first) fetched `chunk_size` at a time.
+
+    Through a server-side cursor where there is one; behind PgBouncer in
+    transaction pooling (DISABLE_SERVER_SIDE_CURSORS) by keyset pages, one
+    `id > last` query per chunk, which needs no session state and, in the
+    caller's REPEATABLE READ transaction, sees one snapshot as the cursor does.
+    """
+    if not connections[rows.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        yield from rows.iterator(chunk_size=chunk_size)
+        return
+    last = None
+    while True:
+        page = rows if last is None else rows.filter(id__gt=last)
+        chunk = list(page[:chunk_size])
+        yield from chunk
+        if len(chunk) < chunk_size:
+            return
+        last = chunk[-1][0]
 
 
 class Command(BaseCommand):
@@ -122,7 +143,14 @@ class Command(BaseCommand):
             # One transaction: a consistent snapshot, and on PostgreSQL a
             # plain server-side cursor that streams (outside a transaction
             # Django declares it WITH HOLD, which materialises every row first).
+            outermost = not connection.in_atomic_block
             with transaction.atomic():
+                if outermost and connection.vendor == "postgresql":
+                    # One snapshot for every chunk, also when they are pages.
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+                        )
                 count = self.export(stream, options)
         except BrokenPipeError:
             # The reader went away (`| head`); that is not an error.
