@@ -282,7 +282,7 @@ def start_pgbouncer(root: Path, *, server: str, port: int, databases: dict[str, 
             "connect_query='SET statement_timeout = 30000'"
         )
     example = (DEPLOY / "pgbouncer.ini").read_text()
-    section = example[example.index("[pgbouncer]") :]
+    section = example[example.index("\n[pgbouncer]\n") + 1 :]
     overrides = {
         "listen_addr": "127.0.0.1",
         "listen_port": str(port),
@@ -375,3 +375,37 @@ def call(
         return response.status, response, payload
     finally:
         conn.close()
+
+
+def admin_session(base: str, email: str, password: str, source=None) -> dict:
+    """Log in to the admin through its login form; the session's cookies."""
+    import re
+
+    status, response, page = call("GET", f"{base}/admin/login/", source=source)
+    if status != 200:
+        raise RuntimeError(f"admin login page: {status} {page[:300]!r}")
+    cookies = response_cookies(response)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    status, response, _ = call(
+        "POST",
+        f"{base}/admin/login/?next=/admin/",
+        form={
+            "csrfmiddlewaretoken": token.decode(),
+            "username": email,
+            "password": password,
+            "next": "/admin/",
+        },
+        cookies=cookies,
+        source=source,
+    )
+    if status != 302:
+        raise RuntimeError(f"admin login: {status}")
+    return {**cookies, **response_cookies(response)}
+
+
+def response_cookies(response) -> dict:
+    jar = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+    return jar
