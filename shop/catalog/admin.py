@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from shop.catalog import services
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
+from shop.catalog.validators import sku_normalize, slug_normalize
 from shop.core.admin_mixins import ReadOnlyAdminMixin
 from shop.core.csv import csv_response
 from shop.exceptions import ShopError
@@ -128,14 +129,14 @@ class ProductAdminForm(forms.ModelForm):
         fields = PRODUCT_FORM_FIELDS
 
     def clean_sku(self):
-        sku = self.cleaned_data["sku"].strip().upper()
+        sku = sku_normalize(self.cleaned_data["sku"])
         taken = Product.objects.filter(sku=sku).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("A product with this SKU exists.")
         return sku
 
     def clean_slug(self):
-        slug = self.cleaned_data["slug"].strip().lower()
+        slug = slug_normalize(self.cleaned_data["slug"])
         taken = Product.objects.filter(slug=slug).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("A product with this slug exists.")

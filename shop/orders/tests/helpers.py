@@ -6,7 +6,7 @@ from django.db.models import Sum
 
 from shop.catalog.models import Product, StockMovement
 from shop.orders.services import LineRequest, order_place
-from shop.orders.tests.factories import OrderFactory, OrderItemFactory
+from shop.orders.tests.factories import OrderFactory
 from shop.users.tests.factories import UserFactory
 
 
@@ -33,15 +33,6 @@ def assert_ledger_consistent(*products):
         assert product.stock == ledger, (product.pk, product.stock, ledger)
 
 
-def make_order(*, customer, at, status="delivered", lines=()):
-    """An order with `lines` of (product, quantity) created at `at` (aware)."""
-    order = OrderFactory(customer=customer, status=status, created_at=at)
-    for product, quantity in lines:
-        OrderItemFactory(order=order, product=product, quantity=quantity)
-    order.refresh_from_db()
-    return order
-
-
 def march_orders(products):
     """Three customers' orders in March 2026, in UTC, of three products."""
     a, b, c = products
@@ -52,12 +43,22 @@ def march_orders(products):
 
     orders = [
         # Mon 2 March: alice 2×a + 1×b = 22.50; bob 1×c = 99.99
-        make_order(customer=alice, at=at(2), lines=[(a, 2), (b, 1)]),
-        make_order(customer=bob, at=at(2, 23), lines=[(c, 1)], status="shipped"),
+        OrderFactory(
+            customer=alice, created_at=at(2), lines=[(a, 2), (b, 1)], status="delivered"
+        ),
+        OrderFactory(
+            customer=bob, created_at=at(2, 23), lines=[(c, 1)], status="shipped"
+        ),
         # Tue 3 March: carol cancelled 3×c (never counted), alice pending 4×b = 10
-        make_order(customer=carol, at=at(3), lines=[(c, 3)], status="cancelled"),
-        make_order(customer=alice, at=at(3), lines=[(b, 4)], status="pending"),
+        OrderFactory(
+            customer=carol, created_at=at(3), lines=[(c, 3)], status="cancelled"
+        ),
+        OrderFactory(
+            customer=alice, created_at=at(3), lines=[(b, 4)], status="pending"
+        ),
         # Mon 9 March (next week): bob 1×a + 1×c = 109.99
-        make_order(customer=bob, at=at(9), lines=[(a, 1), (c, 1)]),
+        OrderFactory(
+            customer=bob, created_at=at(9), lines=[(a, 1), (c, 1)], status="delivered"
+        ),
     ]
     return {"customers": (alice, bob, carol), "orders": orders}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders.tests.helpers import make_order
+from shop.orders.tests.factories import OrderFactory
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +30,15 @@ def some_orders():
     ProductFactory(stock=1, is_active=False)  # inactive: not counted as low stock
     customer = UserFactory(email="buyer@example.com")
     now = timezone.now()
-    make_order(customer=customer, at=now, lines=[(product, 2)], status="pending")
-    make_order(customer=customer, at=now, lines=[(product, 1)], status="cancelled")
-    make_order(
+    OrderFactory(
+        customer=customer, created_at=now, lines=[(product, 2)], status="pending"
+    )
+    OrderFactory(
+        customer=customer, created_at=now, lines=[(product, 1)], status="cancelled"
+    )
+    OrderFactory(
         customer=customer,
-        at=now - dt.timedelta(days=3),
+        created_at=now - dt.timedelta(days=3),
         lines=[(product, 5)],
         status="delivered",
     )

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders.tests.helpers import make_order
+from shop.orders.tests.factories import OrderFactory
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,19 +22,23 @@ def orders():
     b = ProductFactory(price=Decimal("2.50"), sku="SKU-B")
     buyer = UserFactory(email="buyer@example.com")
     return [
-        make_order(
+        OrderFactory(
             customer=buyer,
-            at=dt.datetime(2026, 3, 2, 12, tzinfo=UTC),
+            created_at=dt.datetime(2026, 3, 2, 12, tzinfo=UTC),
             lines=[(a, 2), (b, 1)],
+            status="delivered",
         ),
-        make_order(
+        OrderFactory(
             customer=buyer,
-            at=dt.datetime(2026, 3, 3, 12, tzinfo=UTC),
+            created_at=dt.datetime(2026, 3, 3, 12, tzinfo=UTC),
             lines=[(b, 4)],
             status="cancelled",
         ),
-        make_order(
-            customer=buyer, at=dt.datetime(2026, 4, 1, 12, tzinfo=UTC), lines=[(a, 1)]
+        OrderFactory(
+            customer=buyer,
+            created_at=dt.datetime(2026, 4, 1, 12, tzinfo=UTC),
+            lines=[(a, 1)],
+            status="delivered",
         ),
     ]
 

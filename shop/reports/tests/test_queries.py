@@ -7,7 +7,8 @@ import pytest
 from django.test import override_settings
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders.tests.helpers import make_order, march_orders
+from shop.orders.tests.factories import OrderFactory
+from shop.orders.tests.helpers import march_orders
 from shop.reports import queries
 from shop.users.tests.factories import UserFactory
 
@@ -81,16 +82,25 @@ def test_sales_uses_local_days(products):
     a = products[0]
     customer = UserFactory()
     # 03:00 UTC on 10 March is 23:00 on 9 March in New York (EDT, -4 since 8 March).
-    make_order(
-        customer=customer, at=dt.datetime(2026, 3, 10, 3, tzinfo=UTC), lines=[(a, 1)]
+    OrderFactory(
+        customer=customer,
+        created_at=dt.datetime(2026, 3, 10, 3, tzinfo=UTC),
+        lines=[(a, 1)],
+        status="delivered",
     )
     # 05:00 UTC on 8 March is 00:00 EST... DST starts 07:00 UTC: still EST -5.
-    make_order(
-        customer=customer, at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC), lines=[(a, 2)]
+    OrderFactory(
+        customer=customer,
+        created_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC),
+        lines=[(a, 2)],
+        status="delivered",
     )
     # 04:59 UTC on 8 March is 23:59 on 7 March.
-    make_order(
-        customer=customer, at=dt.datetime(2026, 3, 8, 4, 59, tzinfo=UTC), lines=[(a, 3)]
+    OrderFactory(
+        customer=customer,
+        created_at=dt.datetime(2026, 3, 8, 4, 59, tzinfo=UTC),
+        lines=[(a, 3)],
+        status="delivered",
     )
     rows = queries.sales(
         date_from=dt.date(2026, 3, 8), date_to=dt.date(2026, 3, 9), group_by="day"
