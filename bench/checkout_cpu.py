@@ -33,6 +33,12 @@ What it does:
 
 `--idempotency` sends a fresh `Idempotency-Key` with every order, so the
 figure includes claiming and answering the key.
+
+`--insert bulk_create` makes the checkout's INSERTs (order, lines, status
+change, stock movements, outbox event) go through `bulk_create` instead of
+`shop.core.db.instances_insert`; `--insert alternate` runs `--repeat` batches
+of each, alternated (instances, bulk_create, instances, ...), and prints both
+medians and the difference, so the two are measured under the same load.
 """
 
 import argparse
@@ -188,6 +194,33 @@ class Driver:
         mail.outbox.clear()
 
 
+# Modules that call instances_insert on the checkout path, by the name they
+# imported it under.
+INSERT_USERS = (
+    "shop.orders.services.checkout",
+    "shop.catalog.services.stock",
+    "shop.core.events",
+)
+
+
+def _bulk_create(objs, *, using="default"):
+    if objs:
+        type(objs[0])._base_manager.using(using).bulk_create(objs)
+
+
+def insert_use(kind: str) -> None:
+    """Point the checkout path's INSERT helper at `kind`."""
+    import importlib
+
+    from shop.core.db import instances_insert
+
+    impl = instances_insert if kind == "instances" else _bulk_create
+    for name in INSERT_USERS:
+        module = importlib.import_module(name)
+        if hasattr(module, "instances_insert"):
+            module.instances_insert = impl
+
+
 def timed(driver: Driver, n: int) -> tuple[float, float]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     driver.batch(n)
@@ -250,6 +283,12 @@ def main():
     parser.add_argument(
         "--reuse-db", action="store_true", help="keep the existing bench database"
     )
+    parser.add_argument(
+        "--insert",
+        choices=("instances", "bulk_create", "alternate"),
+        default="instances",
+        help="INSERT implementation on the checkout path (alternate: A B A B...)",
+    )
     parser.add_argument("--db-name", default=DB_NAME, help="database to (re)create")
     parser.add_argument(
         "--cache-url",
@@ -276,6 +315,30 @@ def main():
     driver.batch(WARMUP - 1)
 
     load_before = os.getloadavg()
+    if args.insert == "alternate":
+        by_kind: dict[str, list[float]] = {"instances": [], "bulk_create": []}
+        for _ in range(args.repeat):
+            for kind, cpus in by_kind.items():
+                insert_use(kind)
+                cpus.append(timed(driver, args.orders)[0])
+        load_after = os.getloadavg()
+        a = statistics.median(by_kind["instances"])
+        b = statistics.median(by_kind["bulk_create"])
+        print(
+            f"instances_insert: median {a:.3f} ms CPU/order "
+            f"(min {min(by_kind['instances']):.3f})  "
+            f"bulk_create: median {b:.3f} ms CPU/order "
+            f"(min {min(by_kind['bulk_create']):.3f})  "
+            f"instances_insert saves {100 * (b - a) / b:.1f} % of checkout CPU  "
+            f"({args.repeat} alternated pairs of {args.orders} orders, "
+            f"load average before/after: {load_before[0]:.1f}/{load_after[0]:.1f})"
+        )
+        placed = WARMUP + 2 * args.repeat * args.orders
+        if set(driver.statuses) != {"201 Created"}:
+            raise SystemExit(f"unexpected responses: {driver.statuses}")
+        check_rows(already + placed)
+        return
+    insert_use(args.insert)
     results = [timed(driver, args.orders) for _ in range(args.repeat)]
     load_after = os.getloadavg()
     queries = count_queries(driver, 20, args.show_sql)

@@ -126,8 +126,9 @@ def measure(repeat: int, connection) -> None:
     from rest_framework.test import APIClient
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from shop.orders import reports
+    from shop.orders import selectors
     from shop.orders.models import Order, OrderItem
+    from shop.reports import queries as reports
     from shop.users.models import User
 
     # The machine is shared: the load says how much the figures can be trusted.
@@ -249,8 +250,8 @@ def measure(repeat: int, connection) -> None:
     )
     add(
         "customer summary (busiest customer)",
-        lambda: reports.customer_summary(customer_id=busiest),
-        [sql_of(reports.CUSTOMER_SUMMARY_SQL, {"customer_id": busiest})],
+        lambda: selectors.customer_summary(customer_id=busiest),
+        [sql_of(selectors.CUSTOMER_SUMMARY_SQL, {"customer_id": busiest})],
         lambda: list(
             Order.objects.filter(customer_id=busiest)
             .values("status")

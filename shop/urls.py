@@ -14,7 +14,7 @@ api_v1 = [
     path("", include("shop.users.urls")),
     path("", include("shop.catalog.urls")),
     path("", include("shop.orders.urls")),
-    path("", include("shop.orders.report_urls")),
+    path("", include("shop.reports.urls")),
 ]
 
 urlpatterns = [

@@ -1,4 +1,3 @@
-import csv
 from datetime import datetime
 
 from django import forms
@@ -7,13 +6,15 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from shop.catalog import services
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
+from shop.catalog.validators import sku_normalize, slug_normalize
+from shop.core.admin_mixins import ReadOnlyAdminMixin
+from shop.core.csv import csv_response
 from shop.exceptions import ShopError
 
 # Columns of the CSV export; the same format `import_products` reads.
@@ -128,14 +129,14 @@ class ProductAdminForm(forms.ModelForm):
         fields = PRODUCT_FORM_FIELDS
 
     def clean_sku(self):
-        sku = self.cleaned_data["sku"].strip().upper()
+        sku = sku_normalize(self.cleaned_data["sku"])
         taken = Product.objects.filter(sku=sku).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("A product with this SKU exists.")
         return sku
 
     def clean_slug(self):
-        slug = self.cleaned_data["slug"].strip().lower()
+        slug = slug_normalize(self.cleaned_data["slug"])
         taken = Product.objects.filter(slug=slug).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("A product with this slug exists.")
@@ -167,7 +168,7 @@ class RecentMovementsFormSet(BaseInlineFormSet):
         return self._queryset
 
 
-class StockMovementInline(admin.TabularInline):
+class StockMovementInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The product's latest movements, read-only: the ledger is append-only."""
 
     model = StockMovement
@@ -187,23 +188,8 @@ class StockMovementInline(admin.TabularInline):
             .order_by("-created_at", "-id")
         )
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 def _csv_rows(queryset):
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-    yield writer.writerow(CSV_COLUMNS)
     rows = queryset.values_list(
         "sku",
         "name",
@@ -216,9 +202,7 @@ def _csv_rows(queryset):
     for sku, name, price, stock, slug, description, active in rows.iterator(
         chunk_size=2000
     ):
-        yield writer.writerow(
-            [sku, name, price, stock, slug or "", description, str(active).lower()]
-        )
+        yield [sku, name, price, stock, slug or "", description, str(active).lower()]
 
 
 @admin.register(Product)
@@ -280,11 +264,12 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected products as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        response = StreamingHttpResponse(
-            _csv_rows(queryset.order_by("sku")), content_type="text/csv"
+        return csv_response(
+            f"products-{stamp}.csv",
+            CSV_COLUMNS,
+            _csv_rows(queryset.order_by("sku")),
+            content_type="text/csv",
         )
-        response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
-        return response
 
     def get_actions(self, request):
         # Products on orders are protected; the per-object delete page
@@ -327,7 +312,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger, read-only: movements are written by the stock service."""
 
     list_display = ("created_at", "product", "delta", "reason", "order", "user", "note")
@@ -337,12 +322,3 @@ class StockMovementAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,9 +8,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.catalog.images import product_image_set, validate_product_image
+from shop.catalog.images import validate_product_image
 from shop.catalog.models import Product
 from shop.catalog.serializers import ProductSerializer
+from shop.catalog.services import product_image_set
 from shop.core.permissions import StaffModelPermissions
 
 

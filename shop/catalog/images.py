@@ -1,7 +1,8 @@
-"""Product images: validation, storage naming, storing and URLs.
+"""Product images: validation, storage naming and URLs.
 
 Files go to Django's default storage (STORAGES["default"]): MEDIA_ROOT
 locally, an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set.
+Storing an image on a product is a service: shop.catalog.services.images.
 """
 
 import uuid
@@ -9,7 +10,6 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -18,7 +18,7 @@ MAX_IMAGE_SIDE = 4096
 IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 
 
-def _image_format(file) -> str:
+def image_format_detect(file) -> str:
     """Pillow's format name of `file`, or ValidationError if it is not allowed."""
     file.seek(0)
     try:
@@ -59,7 +59,7 @@ def validate_product_image(file) -> None:
             f"The image may be at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB.",
             code="image_too_large",
         )
-    _image_format(file)
+    image_format_detect(file)
 
 
 def product_image_path(instance, filename: str) -> str:
@@ -81,28 +81,3 @@ def product_image_url(name, request=None) -> str | None:
     if request is not None and url.startswith("/"):
         url = request.build_absolute_uri(url)
     return url
-
-
-def product_image_set(*, product, image) -> None:
-    """Store `image` as the product's picture (None removes it).
-
-    The previous file is deleted only after the database change commits, so
-    a failed save never leaves a product pointing at a missing file.
-    """
-    from shop.catalog.models import Product
-
-    with transaction.atomic():
-        locked = Product.objects.select_for_update().get(pk=product.pk)
-        old_name = locked.image.name
-        if image is None:
-            locked.image = None
-        else:
-            image_format = _image_format(image)
-            image.name = f"upload{IMAGE_FORMATS[image_format]}"
-            locked.image.save(image.name, image, save=False)
-        locked.save(update_fields=["image", "updated_at"])
-        if old_name and old_name != locked.image.name:
-            storage = locked.image.storage
-            transaction.on_commit(lambda: storage.delete(old_name))
-    product.image = locked.image
-    product.updated_at = locked.updated_at

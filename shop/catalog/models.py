@@ -3,13 +3,21 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower, Upper
 
 from shop.catalog.images import product_image_path, validate_product_image
+from shop.catalog.validators import (
+    SKU_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
+    sku_normalize,
+    sku_validator,
+    slug_normalize,
+)
 
 
 class Category(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -22,20 +30,32 @@ class Category(models.Model):
     class Meta:
         ordering = ["name", "id"]
         verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(slug=Lower("slug")),
+                name="catalog_category_slug_lower",
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
         # Slugs are compared case-insensitively, so they are stored lower-case.
-        self.slug = self.slug.strip().lower()
+        self.slug = slug_normalize(self.slug)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before validate_constraints, which checks the stored (lower) form.
+        self.slug = slug_normalize(self.slug)
 
 
 class Product(models.Model):
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    sku = models.CharField("SKU", max_length=64, unique=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    sku = models.CharField(
+        "SKU", max_length=SKU_MAX_LENGTH, unique=True, validators=[sku_validator]
+    )
     description = models.TextField(blank=True)
     category = models.ForeignKey(
         Category,
@@ -47,8 +67,8 @@ class Product(models.Model):
     price = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    # Changed only through shop.catalog.services.stock_adjust and checkout,
-    # which both write a StockMovement for every change.
+    # Changed only through shop.catalog.services.stock (stock_adjust, stock_set,
+    # stock_take_many, ...), which writes a StockMovement for every change.
     stock = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     image = models.ImageField(
@@ -69,6 +89,15 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=models.Q(stock__gte=0),
                 name="catalog_product_stock_not_negative",
+            ),
+            # The stored forms save() and the services produce.
+            models.CheckConstraint(
+                condition=models.Q(sku=Upper("sku")) & ~models.Q(sku=""),
+                name="catalog_product_sku_upper",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slug=Lower("slug")),
+                name="catalog_product_slug_lower",
             ),
         ]
         indexes = [
@@ -93,9 +122,14 @@ class Product(models.Model):
 
     def save(self, *args, **kwargs):
         # SKUs and slugs are unique case-insensitively: store them normalised.
-        self.sku = self.sku.strip().upper()
-        self.slug = self.slug.strip().lower()
+        self.sku = sku_normalize(self.sku)
+        self.slug = slug_normalize(self.slug)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before validate_constraints, which checks the stored forms.
+        self.sku = sku_normalize(self.sku)
+        self.slug = slug_normalize(self.slug)
 
 
 class StockMovement(models.Model):

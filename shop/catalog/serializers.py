@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework import serializers
@@ -19,11 +18,12 @@ from shop.catalog.images import product_image_url
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.selectors import PRODUCT_COLUMNS
 from shop.catalog.services import MAX_STOCK
-
-SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
-sku_validator = RegexValidator(
-    SKU_PATTERN,
-    "Use letters, digits and . _ / - only, starting with a letter or digit.",
+from shop.catalog.validators import (
+    SKU_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
+    sku_normalize,
+    sku_validator,
+    slug_normalize,
 )
 
 
@@ -93,11 +93,11 @@ class ProductInputSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(
-        max_length=200,
+        max_length=SLUG_MAX_LENGTH,
         required=False,
         help_text="Derived from the name when left out on creation.",
     )
-    sku = serializers.CharField(max_length=64, validators=[sku_validator])
+    sku = serializers.CharField(max_length=SKU_MAX_LENGTH, validators=[sku_validator])
     description = serializers.CharField(
         max_length=10_000, required=False, allow_blank=True
     )
@@ -130,13 +130,13 @@ class ProductInputSerializer(serializers.Serializer):
         return queryset
 
     def validate_sku(self, value: str) -> str:
-        value = value.upper()
+        value = sku_normalize(value)
         if self._others().filter(sku=value).exists():
             raise serializers.ValidationError("A product with this SKU exists.")
         return value
 
     def validate_slug(self, value: str) -> str:
-        value = value.lower()
+        value = slug_normalize(value)
         if self._others().filter(slug=value).exists():
             raise serializers.ValidationError("A product with this slug exists.")
         return value
@@ -174,7 +174,7 @@ class CategorySerializer(serializers.ModelSerializer):
     """Categories are reference data: read and written with one serializer."""
 
     slug = serializers.SlugField(
-        max_length=200,
+        max_length=SLUG_MAX_LENGTH,
         required=False,
         help_text="Derived from the name when left out on creation.",
     )
@@ -193,7 +193,7 @@ class CategorySerializer(serializers.ModelSerializer):
         return queryset
 
     def validate_slug(self, value: str) -> str:
-        value = value.lower()
+        value = slug_normalize(value)
         if self._others().filter(slug=value).exists():
             raise serializers.ValidationError("A category with this slug exists.")
         return value

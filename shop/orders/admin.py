@@ -1,15 +1,15 @@
-import csv
-
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import AdminForm
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Lower
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from shop.core.admin_mixins import ReadOnlyAdminMixin
+from shop.core.csv import csv_response
 from shop.exceptions import ShopError
 from shop.orders import services
 from shop.orders.admin_changelist import (
@@ -22,7 +22,7 @@ from shop.orders.models import Order, OrderItem, OrderStatusChange
 Status = Order.Status
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderItem
     fields = (
         "product",
@@ -40,14 +40,8 @@ class OrderItemInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class OrderStatusChangeInline(admin.TabularInline):
+class OrderStatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderStatusChange
     verbose_name = "status change"
     verbose_name_plural = "status history"
@@ -58,12 +52,6 @@ class OrderStatusChangeInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Order)
@@ -162,15 +150,8 @@ class OrderAdmin(admin.ModelAdmin):
             "items",
             "shipping_address",
         ]
-        writer = csv.writer(_Echo())
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        return StreamingHttpResponse(
-            (writer.writerow(row) for row in _with_header(header, rows)),
-            content_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="orders-{stamp}.csv"'
-            },
-        )
+        return csv_response(f"orders-{stamp}.csv", header, rows)
 
     def get_queryset(self, request):
         return with_cheap_date_hierarchy(super().get_queryset(request))
@@ -290,15 +271,3 @@ class OrderAdmin(admin.ModelAdmin):
                 + (" …" if len(refused) > 20 else ""),
                 messages.WARNING,
             )
-
-
-class _Echo:
-    """A file-like object csv.writer can write to, returning each line."""
-
-    def write(self, value):
-        return value
-
-
-def _with_header(header, rows):
-    yield header
-    yield from rows

@@ -16,6 +16,8 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from shop.core.periods import period_next, period_start
+
 # Below this many rows an exact COUNT(*) is cheap and the estimate is worth
 # little (it may be stale or missing on a small, busy table).
 EXACT_COUNT_BELOW = 100_000
@@ -69,28 +71,17 @@ class DateHierarchyQuerySet(QuerySet):
         found = []
         following = rows.aggregate(first=Min(field_name))["first"]
         while following is not None:
-            start = _period_start(timezone.localtime(following, tz), kind)
-            found.append(start)
-            later = {f"{field_name}__gte": _period_next(start, kind)}
+            start = period_start(timezone.localtime(following, tz).date(), kind)
+            found.append(_local_midnight(start, tz))
+            later = {
+                f"{field_name}__gte": _local_midnight(period_next(start, kind), tz)
+            }
             following = rows.filter(**later).aggregate(first=Min(field_name))["first"]
         return found if order == "ASC" else found[::-1]
 
 
-def _period_start(value: dt.datetime, kind: str) -> dt.datetime:
-    naive = value.replace(tzinfo=None, month=1 if kind == "year" else value.month)
-    naive = naive.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return timezone.make_aware(naive, value.tzinfo)
-
-
-def _period_next(start: dt.datetime, kind: str) -> dt.datetime:
-    naive = start.replace(tzinfo=None)
-    if kind == "year":
-        naive = naive.replace(year=naive.year + 1)
-    elif naive.month == 12:
-        naive = naive.replace(year=naive.year + 1, month=1)
-    else:
-        naive = naive.replace(month=naive.month + 1)
-    return timezone.make_aware(naive, start.tzinfo)
+def _local_midnight(day: dt.date, tz) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
 
 
 def with_cheap_date_hierarchy(queryset: QuerySet) -> DateHierarchyQuerySet:

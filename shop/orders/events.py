@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from shop.core.events import event_record
 from shop.orders.models import Order, OrderItem
+from shop.users.models import User
 
 AGGREGATE = "order"
 
@@ -43,7 +44,7 @@ def order_placed_record(*, order: Order, items: Iterable[OrderItem]) -> None:
 
 
 def order_status_changed_record(
-    *, order: Order, from_status: str, by_user, note: str = ""
+    *, order: Order, from_status: str, by_user: User | None, note: str = ""
 ) -> None:
     """`order.status_changed` for every move; a cancellation adds `order.cancelled`."""
     payload = {

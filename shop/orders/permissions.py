@@ -1,9 +1,12 @@
 """Who may see and manage orders, in one place for the API and the services."""
 
+from django.contrib.auth.models import AnonymousUser
 from rest_framework import permissions
 
+from shop.users.models import User
 
-def user_manages_orders(user) -> bool:
+
+def user_manages_orders(user: User | AnonymousUser) -> bool:
     """Staff holding the model permission the admin uses to change orders."""
     return bool(
         user
@@ -13,7 +16,7 @@ def user_manages_orders(user) -> bool:
     )
 
 
-def user_sees_all_orders(user) -> bool:
+def user_sees_all_orders(user: User | AnonymousUser) -> bool:
     """Staff holding the permission to view every order."""
     return bool(
         user

@@ -134,7 +134,8 @@ class OrderSerializer(_ReadOnlyRenderer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     shipping_address = serializers.CharField(read_only=True)
     note = serializers.CharField(read_only=True)
-    items = OrderItemSerializer(many=True, read_only=True)
+    # Filled by the order selectors' Prefetch(to_attr=...) and by checkout.
+    items = OrderItemSerializer(many=True, read_only=True, source="item_list")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 

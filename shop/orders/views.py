@@ -4,7 +4,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shop.orders import reports, selectors, services
+from shop.orders import selectors, services
 from shop.orders.filters import OrderFilter
 from shop.orders.models import Order
 from shop.orders.permissions import ManagesOrders
@@ -108,7 +108,7 @@ class OrderViewSet(
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def summary(self, request):
         """The caller's own order count, spend and order dates."""
-        summary = reports.customer_summary(customer_id=request.user.pk)
+        summary = selectors.customer_summary(customer_id=request.user.pk)
         return Response(OrderSummarySerializer(summary).data)
 
     def _render(self, order_id: int) -> dict:

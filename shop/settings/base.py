@@ -26,7 +26,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "shop.core.apps.ShopAdminConfig",
+    "shop.reports.apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "shop.users",
     "shop.catalog",
     "shop.orders",
+    "shop.reports",
+    "shop.demo",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,9 @@ class UsersConfig(AppConfig):
     name = "shop.users"
     label = "users"
     verbose_name = "Users"
+    # Staff may look users up (the "Shop staff" group; "*" means every
+    # permission of this app). shop.users collects these from every app.
+    staff_permissions = ("view_user",)
 
     def ready(self):
         # A module-level function: signals hold receivers weakly, so a lambda

@@ -1,7 +1,9 @@
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from rest_framework_simplejwt.token_blacklist.models import (
     BlacklistedToken,
     OutstandingToken,
@@ -10,9 +12,27 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from shop.users.models import User, normalize_email_address
 
 SHOP_STAFF_GROUP = "Shop staff"
-# Staff manage the catalogue and orders fully and may look up users.
-SHOP_STAFF_APPS = ("catalog", "orders")
-SHOP_STAFF_EXTRA_PERMISSIONS = (("users", "view_user"),)
+# Every permission of the app, in an AppConfig's `staff_permissions`.
+ALL_PERMISSIONS = "*"
+
+
+def shop_staff_permissions() -> Q:
+    """The permissions staff hold, as each installed app declares them.
+
+    An app lists codenames in its AppConfig's `staff_permissions` (or "*" for
+    all of its permissions), so users never needs to know the apps above it.
+    """
+    wanted = Q(pk__in=[])
+    for config in apps.get_app_configs():
+        codenames = getattr(config, "staff_permissions", ())
+        if not codenames:
+            continue
+        of_app = Q(content_type__app_label=config.label)
+        if ALL_PERMISSIONS in codenames:
+            wanted |= of_app
+        else:
+            wanted |= of_app & Q(codename__in=codenames)
+    return wanted
 
 
 def shop_staff_group_sync() -> Group:
@@ -21,14 +41,7 @@ def shop_staff_group_sync() -> Group:
     Runs after every migrate, so models added later are granted too.
     """
     group, _ = Group.objects.get_or_create(name=SHOP_STAFF_GROUP)
-    perms = Permission.objects.filter(content_type__app_label__in=SHOP_STAFF_APPS)
-    extra = [
-        Permission.objects.filter(
-            content_type__app_label=app_label, codename=codename
-        ).first()
-        for app_label, codename in SHOP_STAFF_EXTRA_PERMISSIONS
-    ]
-    group.permissions.add(*perms, *[p for p in extra if p is not None])
+    group.permissions.add(*Permission.objects.filter(shop_staff_permissions()))
     return group
 
 

@@ -1,8 +1,8 @@
 """Helpers for the OWASP API Security Top 10 (2023) regression suite.
 
-Tests written against routes that SPEC.md promises but that are not wired yet
-skip through `require_route`, so they switch on by themselves once the route
-resolves.
+Tests go through `require_route` for the routes they guard: a route SPEC.md
+promises that does not resolve fails the test (never skips it), so removing
+or renaming a route cannot silently switch its security tests off.
 """
 
 from decimal import Decimal
@@ -16,11 +16,11 @@ API = "/api/v1"
 
 
 def require_route(path: str) -> str:
-    """Skip the calling test unless `path` resolves; return it otherwise."""
+    """Fail the calling test unless `path` resolves; return it otherwise."""
     try:
         resolve(path)
     except Resolver404:
-        pytest.skip(f"{path} is not routed yet (SPEC.md promises it)")
+        pytest.fail(f"{path} is not routed (SPEC.md promises it)")
     return path
 
 

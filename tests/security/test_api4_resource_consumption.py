@@ -110,7 +110,7 @@ def test_deeply_nested_json_is_a_400_not_a_crash(api_client):
         f"{API}/auth/register/", body, content_type="application/json"
     )
 
-    assert response.status_code in (400, 413)
+    assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
 
 
@@ -194,11 +194,7 @@ def test_order_items_of_the_wrong_shape_are_a_400(customer_client, items):
     ],
 )
 def test_huge_or_malformed_path_ids_are_404(staff_client, path):
-    try:
-        require_route(path)
-    except pytest.skip.Exception:
-        # Malformed ids may not match the route at all: still a JSON 404.
-        pass
+    # Malformed ids may not match the route at all: still a JSON 404.
     method = staff_client.post if path.endswith("cancel/") else staff_client.get
 
     response = method(path)

@@ -69,10 +69,6 @@ def _ready(base) -> tuple[int, dict]:
     return status, body
 
 
-@pytest.mark.xfail(
-    reason="reports read the replica once wired into shop/reports (layers merge)",
-    strict=True,
-)
 def test_reports_read_the_replica_and_customers_their_own_writes(
     primary, replica, shop
 ):

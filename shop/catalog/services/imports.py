@@ -12,7 +12,6 @@ Stock is the wanted level: the difference to the current level is written
 as an IMPORT movement, computed under the row lock.
 """
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,15 +22,20 @@ from django.utils import timezone
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.services.products import product_slug_generate
-from shop.catalog.services.stock import MAX_STOCK, stock_set_many
+from shop.catalog.services.stock import MAX_STOCK, products_lock, stock_set_many
+from shop.catalog.validators import (
+    sku_normalize,
+    sku_problem,
+    slug_normalize,
+    slug_problem,
+)
+from shop.users.models import User
 
 REQUIRED_COLUMNS = ("sku", "name", "price")
 OPTIONAL_COLUMNS = ("stock", "category_slug", "description", "is_active", "slug")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 BATCH_SIZE = 1000
 MAX_PRICE = Decimal("99999999.99")
-SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
-SLUG_RE = re.compile(r"^[-a-z0-9_]+$")
 TRUE_WORDS = {"true", "1", "yes", "y"}
 FALSE_WORDS = {"false", "0", "no", "n"}
 
@@ -115,12 +119,10 @@ def import_line_parse(line: int, row: Mapping[str, str | None]) -> ImportLine:
         cells[column] = value.strip() if column != "description" else value
     if None in row:
         problems.append("more cells than header columns")
-    sku = cells.get("sku", "").upper()
+    sku = sku_normalize(cells.get("sku", ""))
     name = cells.get("name", "")
-    if not sku:
-        problems.append("sku is required")
-    elif len(sku) > 64 or not SKU_RE.match(sku):
-        problems.append(f"sku {sku!r} is invalid (letters, digits, . _ / -; max 64)")
+    if problem := sku_problem(sku):
+        problems.append(problem)
     if not name:
         problems.append("name is required")
     elif len(name) > 200:
@@ -136,8 +138,8 @@ def import_line_parse(line: int, row: Mapping[str, str | None]) -> ImportLine:
         problems.append("price is required")
     for column in ("category_slug", "slug"):
         if column in cells:
-            value = cells[column].lower()
-            if value and (len(value) > 200 or not SLUG_RE.match(value)):
+            value = slug_normalize(cells[column])
+            if value and slug_problem(value):
                 problems.append(f"{column} {value!r} is not a valid slug")
             setattr(parsed, column, value)
     if "description" in cells:
@@ -223,7 +225,7 @@ def product_import(
     *,
     lines: list[ImportLine],
     columns: Iterable[str],
-    user=None,
+    user: User | None = None,
     note: str = "import",
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
@@ -250,13 +252,13 @@ def product_import(
 
     for start in range(0, len(lines), BATCH_SIZE):
         batch = lines[start : start + BATCH_SIZE]
-        # Lock in pk order, like checkout, so concurrent writers queue.
-        existing = {
-            p.sku: p
-            for p in Product.objects.select_for_update()
-            .filter(sku__in=[ln.sku for ln in batch])
-            .order_by("pk")
-        }
+        skus = {ln.sku for ln in batch}
+        # Locked like every stock writer (pk order), so concurrent writers
+        # queue; a SKU changed before the lock no longer matches and is left.
+        locked = products_lock(
+            ids=Product.objects.filter(sku__in=skus).values_list("pk", flat=True)
+        )
+        existing = {p.sku: p for p in locked.values() if p.sku in skus}
         changed = []
         for ln in batch:
             values = {"name": ln.name, "price": ln.price}

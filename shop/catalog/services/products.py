@@ -12,13 +12,14 @@ from django.utils.text import slugify
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.services.stock import _apply, stock_set
+from shop.catalog.validators import SLUG_MAX_LENGTH, sku_normalize
 from shop.exceptions import Conflict
+from shop.users.models import User
 
 # Fields a product update may change directly; stock goes through the ledger.
 PRODUCT_EDITABLE_FIELDS = frozenset(
     {"name", "slug", "sku", "description", "category", "price", "is_active"}
 )
-SLUG_MAX_LENGTH = 200
 
 
 class ProductInUse(Conflict):
@@ -56,13 +57,13 @@ def product_create(
     category: Category | None = None,
     is_active: bool = True,
     stock: int = 0,
-    user=None,
+    user: User | None = None,
 ) -> Product:
     """Create a product; its initial stock is recorded as an INITIAL movement."""
     product = Product(
         name=name,
         sku=sku,
-        slug=slug or product_slug_generate(name=name, sku=sku.strip().upper()),
+        slug=slug or product_slug_generate(name=name, sku=sku_normalize(sku)),
         price=price,
         description=description,
         category=category,
@@ -91,7 +92,7 @@ def product_update(
     changes: Mapping[str, Any],
     stock: int | None = None,
     expected_stock: int | None = None,
-    user=None,
+    user: User | None = None,
     stock_note: str = "",
 ) -> Product:
     """Change a product's fields; a new `stock` is recorded as a movement.

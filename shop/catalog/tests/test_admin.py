@@ -8,6 +8,7 @@ from django.test import Client
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.services import stock_adjust
 from shop.catalog.tests.factories import CategoryFactory, ProductFactory
+from shop.conftest import auth_client
 from shop.orders.tests.factories import OrderItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +154,21 @@ def test_admin_rejects_duplicate_sku_case_insensitively(admin_client_staff):
     response = admin_client_staff.post(f"{CHANGELIST}add/", product_form())
     assert response.status_code == 200
     assert "sku" in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("sku", ["-LAMP", "LAMP 1", "LAMP#1", "LÄMP"])
+def test_admin_refuses_a_sku_the_api_refuses(admin_client_staff, sku, staff):
+    response = admin_client_staff.post(f"{CHANGELIST}add/", product_form(sku=sku))
+
+    assert response.status_code == 200
+    assert "sku" in response.context["adminform"].form.errors
+    assert not Product.objects.exists()
+    api = auth_client(staff).post(
+        "/api/v1/products/",
+        {"name": "Lamp", "sku": sku, "price": "9.99"},
+        format="json",
+    )
+    assert api.status_code == 400
 
 
 def test_change_page_shows_recent_movements_read_only(admin_client_staff):

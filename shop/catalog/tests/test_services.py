@@ -7,13 +7,18 @@ from django.db.models import Sum
 
 from shop.catalog.models import Product, StockMovement
 from shop.catalog.services import (
+    MAX_STOCK,
     InsufficientStock,
     StockChanged,
+    StockOutOfRange,
     product_create,
     product_update,
+    products_lock,
     products_set_active,
     stock_adjust,
+    stock_return_many,
     stock_set,
+    stock_take_many,
 )
 from shop.catalog.tests.factories import ProductFactory
 
@@ -35,6 +40,58 @@ def test_stock_adjust_writes_a_movement_and_bumps_updated_at(staff):
     assert product.updated_at > before
     movement = product.movements.first()
     assert (movement.delta, movement.user, movement.note) == (-2, staff, "broken")
+
+
+@pytest.mark.django_db
+def test_products_lock_returns_existing_products_by_pk():
+    a, b = ProductFactory(), ProductFactory()
+
+    locked = products_lock(ids=[b.pk, a.pk, 0])
+
+    assert list(locked) == [a.pk, b.pk]
+    assert locked[a.pk].sku == a.sku and locked[b.pk].price == b.price
+
+
+@pytest.mark.django_db
+def test_stock_take_and_return_many_move_stock_and_bump_updated_at(staff):
+    a, b = ProductFactory(stock=5), ProductFactory(stock=3)
+    before = a.updated_at
+
+    stock_take_many(quantities={a.pk: 2, b.pk: 3}, user=staff)
+    stock_return_many(quantities={a.pk: 1}, user=staff)
+
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.stock, b.stock) == (4, 0)
+    assert (ledger(a.pk), ledger(b.pk)) == (4, 0)
+    assert a.updated_at > before
+    assert sorted(
+        StockMovement.objects.filter(user=staff).values_list("delta", "reason")
+    ) == [(-3, "order"), (-2, "order"), (1, "cancellation")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stock_take_many_short_line_takes_nothing():
+    a, b = ProductFactory(stock=5), ProductFactory(stock=1)
+
+    with pytest.raises(InsufficientStock) as caught:
+        stock_take_many(quantities={a.pk: 2, b.pk: 3})
+
+    assert caught.value.extra["lines"] == [
+        {"product": b.pk, "requested": 3, "available": 1}
+    ]
+    assert [p.stock for p in Product.objects.order_by("pk")] == [5, 1]
+    assert (ledger(a.pk), ledger(b.pk)) == (5, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stock_return_many_past_the_maximum_returns_nothing():
+    a, b = ProductFactory(stock=1), ProductFactory(stock=MAX_STOCK - 1)
+
+    with pytest.raises(StockOutOfRange):
+        stock_return_many(quantities={a.pk: 1, b.pk: 2})
+
+    assert [p.stock for p in Product.objects.order_by("pk")] == [1, MAX_STOCK - 1]
 
 
 @pytest.mark.django_db

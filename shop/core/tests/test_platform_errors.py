@@ -5,12 +5,12 @@ import io
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 
 from shop.core.parsers import LimitedJSONParser
 from shop.core.testing import assert_error, database_unreachable
 from shop.exceptions import PayloadTooLarge
-from shop.users.models import User
 
 REGISTER = "/api/v1/auth/register/"
 ME = "/api/v1/users/me/"
@@ -79,7 +79,7 @@ def test_oversize_body_with_content_length_is_413(api_client, content_type):
 
     error = assert_error(response, 413, "payload_too_large")
     assert error["extra"]["max_bytes"] == 2048
-    assert not User.objects.exists()
+    assert not get_user_model().objects.exists()
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024, API_MULTIPART_MAX_BYTES=2048)
@@ -144,7 +144,7 @@ def test_chunked_body_over_asgi_is_refused_before_parsing():
     # DRF would read a body without Content-Length as empty; say so instead.
     assert start["status"] == 411, payload
     assert json.loads(payload)["code"] == "length_required"
-    assert not User.objects.exists()
+    assert not get_user_model().objects.exists()
 
 
 def test_chunked_body_over_wsgi_is_refused(api_client):

@@ -8,6 +8,7 @@ from functools import partial
 from django.db import transaction
 
 from shop.catalog.models import StockMovement
+from shop.catalog.services.stock import products_lock, stock_take_many
 from shop.core.db import instances_insert
 from shop.orders.events import order_placed_record
 from shop.orders.exceptions import (
@@ -17,7 +18,8 @@ from shop.orders.exceptions import (
 )
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.orders.services.notifications import order_placed_notify
-from shop.orders.services.stock import products_lock, stock_shift_locked
+from shop.orders.totals import line_total, order_totals
+from shop.users.models import User
 
 # Caps that keep one order's lock set and row count small; the input
 # serializer enforces the same numbers so the API answers 400 before any query.
@@ -80,12 +82,17 @@ def _is_int_in(value, low: int, high: int) -> bool:
 
 def order_place(
     *,
-    customer,
+    customer: User,
     lines: Iterable[LineRequest],
     shipping_address: str = "",
     note: str = "",
 ) -> Order:
-    """Create a pending order and take its stock, or change nothing."""
+    """Create a pending order and take its stock, or change nothing.
+
+    The order comes back with its lines in `item_list`, the attribute the
+    order selectors fill with `Prefetch(to_attr=...)`, so it renders without
+    another query.
+    """
     wanted = order_lines_merge(lines)
     with transaction.atomic():
         # Locked in pk order so concurrent checkouts with overlapping baskets
@@ -118,21 +125,19 @@ def order_place(
                 extra={"lines": short},
             )
 
-        items = []
-        for pid, qty in wanted.items():
-            product = products[pid]
-            items.append(
-                OrderItem(
-                    product_id=pid,
-                    product_name=product.name,
-                    product_sku=product.sku,
-                    unit_price=product.price,
-                    quantity=qty,
-                    line_total=product.price * qty,
-                )
+        items = [
+            OrderItem(
+                product_id=pid,
+                product_name=products[pid].name,
+                product_sku=products[pid].sku,
+                unit_price=products[pid].price,
+                quantity=qty,
+                line_total=line_total(unit_price=products[pid].price, quantity=qty),
             )
-        total = sum((item.line_total for item in items), Decimal("0.00"))
-        if total > MAX_AMOUNT:
+            for pid, qty in wanted.items()
+        ]
+        totals = order_totals((item.unit_price, item.quantity) for item in items)
+        if totals.total > MAX_AMOUNT:
             raise InvalidOrderLines(
                 "The order total is too large; split it into several orders."
             )
@@ -140,9 +145,9 @@ def order_place(
         order = Order(
             customer=customer,
             status=Order.Status.PENDING,
-            total=total,
-            units=sum(wanted.values()),
-            item_count=len(items),
+            total=totals.total,
+            units=totals.units,
+            item_count=totals.item_count,
             shipping_address=shipping_address,
             note=note,
         )
@@ -151,7 +156,14 @@ def order_place(
             item.order = order
             item.created_at = order.created_at
         instances_insert(items)
-        _stock_take(order=order, wanted=wanted, user=customer)
+        # The rows are locked and checked above; the conditional UPDATE and
+        # the stock >= 0 CHECK are the backstops should that stop being true.
+        stock_take_many(
+            quantities=wanted,
+            reason=StockMovement.Reason.ORDER,
+            order=order,
+            user=customer,
+        )
         instances_insert(
             [
                 OrderStatusChange(
@@ -163,35 +175,8 @@ def order_place(
             ]
         )
         order_placed_record(order=order, items=items)
-        _items_prefetched(order, items)
+        order.item_list = items
         transaction.on_commit(
             partial(order_placed_notify, order_id=order.pk, order=order)
         )
     return order
-
-
-def _items_prefetched(order: Order, items: list[OrderItem]) -> None:
-    # The caller renders the order with its lines: hand them over the way
-    # prefetch_related would, sparing a query on every checkout.
-    queryset = order.items.all()
-    queryset._result_cache = items
-    queryset._prefetch_done = True
-    order._prefetched_objects_cache = {"items": queryset}
-
-
-def _stock_take(*, order: Order, wanted: dict[int, int], user) -> None:
-    # The rows are locked and checked above; the stock >= 0 CHECK on the table
-    # is the last line of defence should that ever stop being true.
-    stock_shift_locked(deltas={pid: -qty for pid, qty in wanted.items()})
-    instances_insert(
-        [
-            StockMovement(
-                product_id=pid,
-                delta=-qty,
-                reason=StockMovement.Reason.ORDER,
-                order=order,
-                user=user,
-            )
-            for pid, qty in sorted(wanted.items())
-        ]
-    )

@@ -27,6 +27,7 @@ from shop.orders.exceptions import (
     IdempotencyKeyMismatch,
 )
 from shop.orders.models import IdempotencyKey, Order
+from shop.users.models import User
 
 MAX_KEY_LENGTH = 255
 # Keys answer replays for at least this long; idempotency_keys_prune (run by
@@ -72,7 +73,7 @@ def request_fingerprint(data) -> str:
 
 def idempotent_run(
     *,
-    user,
+    user: User,
     key: str,
     request_hash: str,
     produce: Callable[[], tuple[int, dict, Order | None]],
@@ -113,7 +114,7 @@ def idempotent_run(
     return IdempotentResult(status=status, body=body, replayed=False)
 
 
-def idempotency_key_claim(*, user, key: str, request_hash: str) -> IdempotencyKey:
+def idempotency_key_claim(*, user: User, key: str, request_hash: str) -> IdempotencyKey:
     """Claim the key, or return its record when it already holds an answer.
 
     Raises IdempotencyKeyMismatch for another body, IdempotencyKeyInProgress

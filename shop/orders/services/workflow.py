@@ -4,13 +4,14 @@ from functools import partial
 
 from django.db import transaction
 
-from shop.catalog.models import Product, StockMovement
+from shop.catalog.models import StockMovement
+from shop.catalog.services.stock import products_lock, stock_return_many
 from shop.orders.events import order_status_changed_record
 from shop.orders.exceptions import InvalidTransition, OrderNotFound
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.orders.permissions import user_manages_orders
 from shop.orders.services.notifications import order_shipped_notify
-from shop.orders.services.stock import stock_shift_locked
+from shop.users.models import User
 
 Status = Order.Status
 
@@ -32,7 +33,7 @@ def order_transition(
     *,
     order_id: int,
     to_status: str,
-    by_user=None,
+    by_user: User | None = None,
     note: str = "",
     only_from: str | None = None,
 ) -> Order:
@@ -56,7 +57,7 @@ def order_transition(
     return order
 
 
-def order_cancel(*, order_id: int, by_user, note: str = "") -> Order:
+def order_cancel(*, order_id: int, by_user: User, note: str = "") -> Order:
     """Cancel an order and restock it, within the caller's rights.
 
     Customers may cancel only their own orders and only while pending; staff
@@ -85,7 +86,9 @@ def _order_lock(queryset, order_id: int) -> Order:
         raise OrderNotFound() from None
 
 
-def _order_move(*, order: Order, to_status: str, by_user, note: str) -> None:
+def _order_move(
+    *, order: Order, to_status: str, by_user: User | None, note: str
+) -> None:
     from_status = order.status
     if not order_transition_allowed(from_status=from_status, to_status=to_status):
         raise InvalidTransition(
@@ -114,7 +117,7 @@ def _order_move(*, order: Order, to_status: str, by_user, note: str) -> None:
         transaction.on_commit(partial(order_shipped_notify, order_id=order.pk))
 
 
-def _stock_restore(*, order: Order, by_user) -> None:
+def _stock_restore(*, order: Order, by_user: User | None) -> None:
     returned: dict[int, int] = {}
     for product_id, quantity in OrderItem.objects.filter(order=order).values_list(
         "product_id", "quantity"
@@ -124,20 +127,10 @@ def _stock_restore(*, order: Order, by_user) -> None:
         return
     # Same lock order as checkout, so a cancel and a checkout sharing products
     # queue instead of deadlocking.
-    list(
-        Product.objects.select_for_update()
-        .filter(pk__in=returned)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    stock_shift_locked(deltas=returned)
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            product_id=pid,
-            delta=qty,
-            reason=StockMovement.Reason.CANCELLATION,
-            order=order,
-            user=by_user if getattr(by_user, "pk", None) else None,
-        )
-        for pid, qty in sorted(returned.items())
+    products_lock(ids=returned)
+    stock_return_many(
+        quantities=returned,
+        reason=StockMovement.Reason.CANCELLATION,
+        order=order,
+        user=by_user,
     )

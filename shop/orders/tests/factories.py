@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 import factory
-from django.db.models import Count, Sum
 
 from shop.catalog.tests.factories import ProductFactory
 from shop.orders.models import Order, OrderItem
+from shop.orders.totals import line_total, order_totals
 from shop.users.tests.factories import UserFactory
 
 
@@ -12,14 +12,15 @@ def order_recompute(order: Order) -> Order:
     """Set the order's total, units and item count from its lines, as checkout does.
 
     OrderItemFactory calls it after every line, so factory orders keep the
-    invariants the reports rely on.
+    invariants the reports rely on; the figures come from orders/totals.py
+    like checkout's.
     """
-    sums = OrderItem.objects.filter(order=order).aggregate(
-        total=Sum("line_total"), units=Sum("quantity"), lines=Count("pk")
+    totals = order_totals(
+        OrderItem.objects.filter(order=order).values_list("unit_price", "quantity")
     )
-    order.total = sums["total"] or Decimal("0.00")
-    order.units = sums["units"] or 0
-    order.item_count = sums["lines"]
+    order.total = totals.total
+    order.units = totals.units
+    order.item_count = totals.item_count
     Order.objects.filter(pk=order.pk).update(
         total=order.total, units=order.units, item_count=order.item_count
     )
@@ -27,10 +28,11 @@ def order_recompute(order: Order) -> Order:
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
-    """A bare order row; add lines with OrderItemFactory.
+    """An order row, with lines if `lines=[(product, quantity), ...]` is given.
 
     `created_at` may be given (auto_now_add would otherwise overwrite it);
-    lines copy it. For orders that must take stock, use shop.orders.services.
+    lines copy it. Lines never take stock: for orders that must, use
+    shop.orders.services (see helpers.place).
     """
 
     customer = factory.SubFactory(UserFactory)
@@ -40,6 +42,12 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Order
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def lines(obj, create, extracted, **kwargs):
+        for product, quantity in extracted or ():
+            OrderItemFactory(order=obj, product=product, quantity=quantity)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -60,7 +68,9 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
     product_sku = factory.SelfAttribute("product.sku")
     unit_price = factory.SelfAttribute("product.price")
     quantity = 1
-    line_total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
+    line_total = factory.LazyAttribute(
+        lambda o: line_total(unit_price=o.unit_price, quantity=o.quantity)
+    )
     created_at = factory.SelfAttribute("order.created_at")
 
     class Meta:

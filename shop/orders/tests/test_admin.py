@@ -7,6 +7,7 @@ from django.urls import reverse
 from shop.catalog.tests.factories import ProductFactory
 from shop.orders.models import Order, OrderStatusChange
 from shop.orders.services import order_transition
+from shop.orders.tests.factories import OrderFactory
 from shop.orders.tests.helpers import assert_ledger_consistent, place
 from shop.users.tests.factories import UserFactory
 
@@ -33,13 +34,9 @@ def messages_of(response):
     return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
 
 
-def make_orders(customer, n, products):
-    return [place(customer, {p: 1 for p in products}) for _ in range(n)]
-
-
 def test_changelist_shows_orders_with_item_count(admin_client, customer):
     products = [ProductFactory(stock=50) for _ in range(3)]
-    order = make_orders(customer, 1, products)[0]
+    order = OrderFactory(customer=customer, lines=[(p, 1) for p in products])
 
     response = admin_client.get(CHANGELIST)
 
@@ -53,7 +50,7 @@ def test_changelist_query_count_is_constant(
     admin_client, customer, django_assert_max_num_queries
 ):
     products = [ProductFactory(stock=500) for _ in range(3)]
-    make_orders(customer, 2, products)
+    OrderFactory.create_batch(2, customer=customer, lines=[(p, 1) for p in products])
     admin_client.get(CHANGELIST)  # warm the session and permission caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -61,7 +58,9 @@ def test_changelist_query_count_is_constant(
     with CaptureQueriesContext(connection) as few:
         assert admin_client.get(CHANGELIST).status_code == 200
 
-    make_orders(UserFactory(), 30, products)
+    OrderFactory.create_batch(
+        30, customer=UserFactory(), lines=[(p, 1) for p in products]
+    )
     with django_assert_max_num_queries(len(few)):
         response = admin_client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == 32

@@ -1,4 +1,4 @@
-"""export_orders and order_report."""
+"""export_orders."""
 
 import csv
 import datetime as dt
@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders.tests.test_reports import make_order
+from shop.orders.tests.factories import OrderFactory
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,19 +25,23 @@ def orders():
     b = ProductFactory(price=Decimal("2.50"), sku="SKU-B")
     buyer = UserFactory(email="buyer@example.com")
     return [
-        make_order(
+        OrderFactory(
             customer=buyer,
-            at=dt.datetime(2026, 3, 2, 12, tzinfo=UTC),
+            created_at=dt.datetime(2026, 3, 2, 12, tzinfo=UTC),
             lines=[(a, 2), (b, 1)],
+            status="delivered",
         ),
-        make_order(
+        OrderFactory(
             customer=buyer,
-            at=dt.datetime(2026, 3, 3, 12, tzinfo=UTC),
+            created_at=dt.datetime(2026, 3, 3, 12, tzinfo=UTC),
             lines=[(b, 4)],
             status="cancelled",
         ),
-        make_order(
-            customer=buyer, at=dt.datetime(2026, 4, 1, 12, tzinfo=UTC), lines=[(a, 1)]
+        OrderFactory(
+            customer=buyer,
+            created_at=dt.datetime(2026, 4, 1, 12, tzinfo=UTC),
+            lines=[(a, 1)],
+            status="delivered",
         ),
     ]
 
@@ -81,10 +85,11 @@ def test_export_streams_in_chunks(monkeypatch):
     product = ProductFactory()
     buyer = UserFactory()
     for day in range(1, 24):
-        make_order(
+        OrderFactory(
             customer=buyer,
-            at=dt.datetime(2026, 3, day, 12, tzinfo=UTC),
+            created_at=dt.datetime(2026, 3, day, 12, tzinfo=UTC),
             lines=[(product, 1)],
+            status="delivered",
         )
     fetches = []
     cursors = []
@@ -124,72 +129,14 @@ def test_export_streams_in_chunks(monkeypatch):
         assert cursors and cursors[0].cursor.name
 
 
-def test_order_report_table(orders):
-    out, _ = run(
-        "order_report",
-        "sales",
-        "--date-from=2026-03-01",
-        "--date-to=2026-04-30",
-        "--group-by=month",
-    )
-    lines = out.splitlines()
-    assert lines[0].split() == [
-        "period",
-        "orders",
-        "units",
-        "revenue",
-        "average_order_value",
-    ]
-    assert lines[2].split() == ["2026-03-01", "1", "3", "22.50", "22.50"]
-    assert lines[3].split() == ["2026-04-01", "1", "1", "10.00", "10.00"]
-
-
-def test_order_report_csv(orders):
-    out, _ = run(
-        "order_report",
-        "top-products",
-        "--date-from=2026-03-01",
-        "--date-to=2026-04-30",
-        "--format=csv",
-    )
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(r["sku"], r["units"], r["revenue"]) for r in rows] == [
-        ("SKU-A", "3", "30.00"),
-        ("SKU-B", "1", "2.50"),
-    ]
-
-
-def test_order_report_status_all_time(orders):
-    out, _ = run("order_report", "status")
-    counts = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:]}
-    assert counts == {
-        "pending": "0",
-        "processing": "0",
-        "shipped": "0",
-        "delivered": "2",
-        "cancelled": "1",
-    }
-
-
-def test_order_report_empty_and_errors():
-    out, _ = run(
-        "order_report", "customers", "--date-from=2020-01-01", "--date-to=2020-01-31"
-    )
-    assert "(no rows)" in out
-    with pytest.raises(CommandError):
-        run("order_report", "sales", "--date-from=2026-03-02", "--date-to=2026-03-01")
-    with pytest.raises(CommandError):
-        run("order_report", "nope")
-
-
 def test_export_pages_by_id_without_server_side_cursors():
     """Behind PgBouncer (DISABLE_SERVER_SIDE_CURSORS) rows still come in chunks."""
     product = ProductFactory()
     buyer = UserFactory()
     for day in range(1, 12):
-        make_order(
+        OrderFactory(
             customer=buyer,
-            at=dt.datetime(2026, 3, day, 12, tzinfo=UTC),
+            created_at=dt.datetime(2026, 3, day, 12, tzinfo=UTC),
             lines=[(product, 1)],
         )
     settings_dict = connection.settings_dict

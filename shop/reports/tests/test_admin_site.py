@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.catalog.tests.factories import ProductFactory
-from shop.orders.tests.test_reports import make_order
+from shop.orders.tests.factories import OrderFactory
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +30,15 @@ def some_orders():
     ProductFactory(stock=1, is_active=False)  # inactive: not counted as low stock
     customer = UserFactory(email="buyer@example.com")
     now = timezone.now()
-    make_order(customer=customer, at=now, lines=[(product, 2)], status="pending")
-    make_order(customer=customer, at=now, lines=[(product, 1)], status="cancelled")
-    make_order(
+    OrderFactory(
+        customer=customer, created_at=now, lines=[(product, 2)], status="pending"
+    )
+    OrderFactory(
+        customer=customer, created_at=now, lines=[(product, 1)], status="cancelled"
+    )
+    OrderFactory(
         customer=customer,
-        at=now - dt.timedelta(days=3),
+        created_at=now - dt.timedelta(days=3),
         lines=[(product, 5)],
         status="delivered",
     )
@@ -112,7 +116,7 @@ def test_reports_csv_download(staff_browser, some_orders):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment;" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert [(r["sku"], r["units"], r["revenue"]) for r in rows] == [
         ("SKU-LOW", "2", "24.68")
     ]

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 
 from shop.catalog.models import Category, Product, StockMovement
-from shop.core.management.commands import seed_demo
+from shop.demo.management.commands import seed_demo
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.users.models import User
 

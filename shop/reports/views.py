@@ -1,10 +1,6 @@
-"""Staff report endpoints: thin views over shop.orders.reports, JSON or CSV."""
+"""Staff report endpoints: thin views over shop.reports.runner, JSON or CSV."""
 
 from __future__ import annotations
-
-import csv
-import datetime as dt
-import io
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,18 +10,17 @@ from rest_framework.views import APIView
 
 from shop.core.permissions import StaffModelPermissions
 from shop.core.schema import ShopAutoSchema
-from shop.orders import reports
 from shop.orders.models import Order
-
-# The longest range one request may cover: ten years of daily rows.
-MAX_RANGE_DAYS = 3660
-DEFAULT_RANGE_DAYS = 30
-
+from shop.reports import queries
+from shop.reports.ranges import MAX_LIMIT, ReportRange, ReportRangeError
+from shop.reports.runner import ReportResult, report_csv_lines, report_run
 
 # --- Input ------------------------------------------------------------------
 
 
 class ReportRangeInputSerializer(serializers.Serializer):
+    """Parses the query string; ReportRange fills defaults and checks bounds."""
+
     date_from = serializers.DateField(
         required=False,
         help_text="First local day (YYYY-MM-DD, TIME_ZONE), inclusive. "
@@ -40,27 +35,16 @@ class ReportRangeInputSerializer(serializers.Serializer):
     range_optional = False
 
     def validate(self, attrs):
-        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
-        if not self.range_optional:
-            if date_to is None:
-                date_to = reports.local_today()
-            if date_from is None:
-                date_from = date_to - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
-        if date_from and date_to:
-            if date_from > date_to:
-                raise serializers.ValidationError(
-                    {"date_from": ["date_from must not be after date_to."]}
-                )
-            if (date_to - date_from).days >= MAX_RANGE_DAYS:
-                raise serializers.ValidationError(
-                    {"date_to": [f"A range may cover at most {MAX_RANGE_DAYS} days."]}
-                )
-        return {**attrs, "date_from": date_from, "date_to": date_to}
+        try:
+            report_range = ReportRange.build(**attrs, open_ended=self.range_optional)
+        except ReportRangeError as exc:
+            raise serializers.ValidationError({exc.field: [exc.message]}) from exc
+        return {"range": report_range}
 
 
 class SalesInputSerializer(ReportRangeInputSerializer):
     group_by = serializers.ChoiceField(
-        choices=reports.GROUP_BY_CHOICES,
+        choices=queries.GROUP_BY_CHOICES,
         default="day",
         help_text="Period length; weeks start on Monday.",
     )
@@ -68,7 +52,10 @@ class SalesInputSerializer(ReportRangeInputSerializer):
 
 class TopInputSerializer(ReportRangeInputSerializer):
     limit = serializers.IntegerField(
-        min_value=1, max_value=100, default=10, help_text="Rows to return (1-100)."
+        min_value=1,
+        max_value=MAX_LIMIT,
+        default=10,
+        help_text=f"Rows to return (1-{MAX_LIMIT}).",
     )
 
 
@@ -132,7 +119,7 @@ def _report_serializer(name: str, row_serializer, extra: dict | None = None):
 SalesReportSerializer = _report_serializer(
     "SalesReportSerializer",
     SalesRowSerializer,
-    {"group_by": serializers.ChoiceField(choices=reports.GROUP_BY_CHOICES)},
+    {"group_by": serializers.ChoiceField(choices=queries.GROUP_BY_CHOICES)},
 )
 TopProductsReportSerializer = _report_serializer(
     "TopProductsReportSerializer", TopProductRowSerializer
@@ -149,7 +136,7 @@ StatusReportSerializer = _report_serializer(
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """A report's `results` as CSV with a header row (even when empty)."""
+    """The view's report rows as CSV with a header row (even when empty)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -157,14 +144,8 @@ class CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         view = (renderer_context or {}).get("view")
-        rows = data.get("results", []) if isinstance(data, dict) else data or []
-        header = list(getattr(view, "csv_fields", ()) or (rows[0] if rows else ()))
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([row.get(field, "") for field in header])
-        return out.getvalue().encode(self.charset)
+        result: ReportResult = view.result
+        return "".join(report_csv_lines(result)).encode(self.charset)
 
 
 def _csv_response():
@@ -208,22 +189,22 @@ class ReportView(APIView):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
     input_serializer_class: type[serializers.Serializer]
     output_serializer_class: type[serializers.Serializer]
-    row_serializer_class: type[serializers.Serializer]
     report_name: str
-
-    @property
-    def csv_fields(self):
-        return list(self.row_serializer_class().fields)
-
-    def run(self, params: dict) -> dict:
-        raise NotImplementedError
+    result: ReportResult
 
     def get(self, request):
         payload = self.input_serializer_class(data=request.query_params)
         payload.is_valid(raise_exception=True)
-        params = payload.validated_data
-        self._params = params
-        data = self.output_serializer_class(self.run(params)).data
+        report_range = payload.validated_data["range"]
+        self.result = report_run(self.report_name, report_range)
+        data = self.output_serializer_class(
+            {
+                "date_from": report_range.date_from,
+                "date_to": report_range.date_to,
+                "group_by": report_range.group_by,
+                "results": self.result.rows,
+            }
+        ).data
         return Response(data)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -235,19 +216,9 @@ class ReportView(APIView):
         renderer = getattr(request, "accepted_renderer", None)
         if isinstance(renderer, CSVRenderer) and response.status_code == 200:
             response["Content-Disposition"] = (
-                f'attachment; filename="{self.csv_filename()}"'
+                f'attachment; filename="{self.result.filename}"'
             )
         return response
-
-    def csv_filename(self) -> str:
-        params = getattr(self, "_params", {})
-        parts = [self.report_name]
-        for key in ("date_from", "date_to"):
-            if params.get(key):
-                parts.append(params[key].isoformat())
-        if params.get("group_by"):
-            parts.append(params["group_by"])
-        return "-".join(parts) + ".csv"
 
 
 def _report_schema(*, summary, input_serializer, output_serializer):
@@ -269,17 +240,6 @@ class SalesReportView(ReportView):
     report_name = "sales"
     input_serializer_class = SalesInputSerializer
     output_serializer_class = SalesReportSerializer
-    row_serializer_class = SalesRowSerializer
-
-    def run(self, params):
-        return {
-            **params,
-            "results": reports.sales(
-                date_from=params["date_from"],
-                date_to=params["date_to"],
-                group_by=params["group_by"],
-            ),
-        }
 
     @_report_schema(
         summary="Sales per day, week or month (cancelled orders excluded)",
@@ -294,17 +254,6 @@ class TopProductsReportView(ReportView):
     report_name = "top-products"
     input_serializer_class = TopInputSerializer
     output_serializer_class = TopProductsReportSerializer
-    row_serializer_class = TopProductRowSerializer
-
-    def run(self, params):
-        return {
-            **params,
-            "results": reports.top_products(
-                date_from=params["date_from"],
-                date_to=params["date_to"],
-                limit=params["limit"],
-            ),
-        }
 
     @_report_schema(
         summary="Best-selling products by revenue",
@@ -319,17 +268,6 @@ class TopCustomersReportView(ReportView):
     report_name = "customers"
     input_serializer_class = TopInputSerializer
     output_serializer_class = TopCustomersReportSerializer
-    row_serializer_class = TopCustomerRowSerializer
-
-    def run(self, params):
-        return {
-            **params,
-            "results": reports.top_customers(
-                date_from=params["date_from"],
-                date_to=params["date_to"],
-                limit=params["limit"],
-            ),
-        }
 
     @_report_schema(
         summary="Customers who spent most",
@@ -344,15 +282,6 @@ class StatusReportView(ReportView):
     report_name = "status"
     input_serializer_class = StatusInputSerializer
     output_serializer_class = StatusReportSerializer
-    row_serializer_class = StatusRowSerializer
-
-    def run(self, params):
-        return {
-            **params,
-            "results": reports.status_breakdown(
-                date_from=params["date_from"], date_to=params["date_to"]
-            ),
-        }
 
     @_report_schema(
         summary="Order count and value per status (all time by default)",
@@ -361,29 +290,3 @@ class StatusReportView(ReportView):
     )
     def get(self, request):
         return super().get(request)
-
-
-REPORT_VIEWS: dict[str, type[ReportView]] = {
-    "sales": SalesReportView,
-    "top-products": TopProductsReportView,
-    "customers": TopCustomersReportView,
-    "status": StatusReportView,
-}
-
-
-def report_data(name: str, params: dict) -> tuple[ReportView, dict]:
-    """One report rendered as the API would, for callers outside the API.
-
-    `params` holds date_from, date_to and, where the report takes them,
-    group_by and limit (already validated).
-    """
-    view = REPORT_VIEWS[name]()
-    view._params = params
-    return view, view.output_serializer_class(view.run(params)).data
-
-
-def report_csv(name: str, params: dict) -> tuple[str, bytes]:
-    """One report as (file name, CSV bytes)."""
-    view, data = report_data(name, params)
-    body = CSVRenderer().render(data, renderer_context={"view": view})
-    return view.csv_filename(), body

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.orders import report_views
+from shop.reports import views as report_views
 
 app_name = "reports"
 
