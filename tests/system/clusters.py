@@ -409,3 +409,20 @@ def response_cookies(response) -> dict:
         name, _, rest = header.partition("=")
         jar[name.strip()] = rest.split(";", 1)[0]
     return jar
+
+
+def collect_static(env: dict) -> None:
+    """collectstatic as the image build does, one run at a time.
+
+    The admin's pages need the static manifest under production settings;
+    parallel test processes share the one STATIC_ROOT, so they take turns.
+    """
+    import fcntl
+
+    from tests.system import harness
+
+    with open(Path(tempfile.gettempdir()) / "shop-collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = harness.manage(env, "collectstatic", "--noinput", check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"collectstatic failed: {result.stderr[-2000:]}")

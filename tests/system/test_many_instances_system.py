@@ -57,7 +57,7 @@ def balancer(scratch, redis_db, gunicorns, processes):
         PRODUCT_COUNT_CACHE_SECONDS="300",
     )
     # As the image build does: the admin's pages need the static manifest.
-    harness.manage(env, "collectstatic", "--noinput")
+    clusters.collect_static(env)
     ports = []
     for name in ("web1", "web2"):
         server = harness.Server(

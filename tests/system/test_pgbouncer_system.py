@@ -35,7 +35,7 @@ def pooled_shop(scratch, gunicorns, processes):
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/{DB}",
         DATABASE_POOLER="pgbouncer",
     )
-    harness.manage(env, "collectstatic", "--noinput")
+    clusters.collect_static(env)
     web = harness.Server(
         env, port=clusters.free_port(), workers=2, log_path=str(scratch / "web.log")
     )
