@@ -19,3 +19,23 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "") == "1" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+# Prometheus multiprocess mode (shop/core/metrics.py): each worker writes its
+# samples to PROMETHEUS_MULTIPROC_DIR and /metrics adds them all up.
+def on_starting(server):
+    """Start from an empty metrics directory: old files would be added in."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for name in os.listdir(path):
+            if name.endswith(".db"):
+                os.remove(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    """Retire a dead worker's live gauges; its counters stay in the totals."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("health/live", core_views.health_live, name="health-live"),
     path("health/ready", core_views.health_ready, name="health-ready"),
+    path("metrics", core_views.metrics, name="metrics"),
 ]
 
 if settings.DEBUG:

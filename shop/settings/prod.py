@@ -21,8 +21,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 # TLS is normally terminated by a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# Health probes come over plain HTTP from inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# Health probes and the metrics scrape come over plain HTTP from inside the
+# network (a redirect would not protect the scrape's token: it is already sent).
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -45,7 +47,7 @@ class User(AbstractUser):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
 
-    objects = ShopUserManager()
+    objects: ClassVar[ShopUserManager] = ShopUserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["id"]

@@ -2,8 +2,9 @@
 
 The production settings module, loaded in a fresh interpreter exactly as
 gunicorn loads it, sends the security headers, marks cookies secure, keeps
-DEBUG off, redirects plain HTTP, rejects unknown Host headers with 400, and
-answers API errors in JSON without internals. CORS allows only listed origins.
+DEBUG off, redirects plain HTTP, rejects unknown Host headers with 400 (the
+health probes excepted: orchestrators call them by address), and answers API
+errors in JSON without internals. CORS allows only listed origins.
 """
 
 import json
@@ -42,7 +43,8 @@ def record(name, response):
     }
 
 record("live", client.get("/health/live", **good))
-record("evil_host", client.get("/health/live", HTTP_HOST="evil.example.com"))
+record("evil_host", client.get("/admin/login/", HTTP_HOST="evil.example.com"))
+record("probe_by_address", client.get("/health/live", HTTP_HOST="10.0.3.7:8000"))
 record("evil_host_api", client.get(
     "/api/v1/products/", HTTP_HOST="evil.example.com", secure=True))
 record("plain_http", client.get("/api/v1/products/", HTTP_HOST="shop.example.com"))
@@ -100,14 +102,21 @@ def test_prod_keeps_debug_off_and_cookies_secure(prod):
 
 
 def test_prod_sends_security_headers(prod):
-    headers = prod["live"]["headers"]
+    # Any response through the middleware stack; this one needs no database.
+    headers = prod["api_404"]["headers"]
 
-    assert prod["live"]["status"] == 200
+    assert prod["api_404"]["status"] == 404
     assert "max-age=31536000" in headers["strict-transport-security"]
     assert "includeSubDomains" in headers["strict-transport-security"]
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
     assert headers["referrer-policy"] == "same-origin"
+
+
+def test_prod_answers_health_probes_for_any_host_over_plain_http(prod):
+    assert prod["live"]["status"] == 200
+    assert prod["probe_by_address"]["status"] == 200
+    assert json.loads(prod["probe_by_address"]["body"]) == {"status": "ok"}
 
 
 def test_prod_rejects_unknown_host_with_400(prod):

@@ -20,6 +20,11 @@ class RaisingApiView(_Public):
         raise RuntimeError("boom")
 
 
+class AuthenticatedRaisingApiView(APIView):
+    def get(self, request):
+        raise RuntimeError("boom for a signed-in user")
+
+
 class IntegrityErrorView(_Public):
     def post(self, request):
         raise IntegrityError('duplicate key value violates unique constraint "x"')
@@ -37,6 +42,7 @@ def post_only_django_view(request):
 urlpatterns = [
     path("api/test/drf-error/", RaisingApiView.as_view()),
     path("api/test/integrity/", IntegrityErrorView.as_view()),
+    path("api/test/signed-in-error/", AuthenticatedRaisingApiView.as_view()),
     path("api/test/django-error/", raising_django_view),
     path("api/test/post-only/", post_only_django_view),
     path("site/django-error/", raising_django_view),

@@ -58,6 +58,57 @@ def test_ready_is_503_when_the_cache_is_unreachable():
     assert Client().get("/health/ready").status_code == 200
 
 
+# A production deployment names only its public host; probes come by address.
+PRODUCTION_HOSTS = {
+    "ALLOWED_HOSTS": ["shop.example.com"],
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "SECURE_REDIRECT_EXEMPT": [],
+}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "10.0.3.7:8000", "web"])
+@pytest.mark.django_db
+def test_probes_answer_any_host_over_plain_http(host):
+    with override_settings(**PRODUCTION_HOSTS):
+        live = Client().get("/health/live", HTTP_HOST=host)
+        ready = Client().get("/health/ready", HTTP_HOST=host)
+
+    assert live.status_code == 200
+    assert live.json() == {"status": "ok"}
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_ready_is_still_503_for_any_host_when_a_dependency_is_down():
+    with override_settings(CACHES=UNREACHABLE_REDIS, **PRODUCTION_HOSTS):
+        response = Client().get("/health/ready", HTTP_HOST="10.0.3.7:8000")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == "unreachable"
+
+
+@pytest.mark.django_db
+def test_every_other_path_keeps_host_validation_and_the_https_redirect():
+    with override_settings(**PRODUCTION_HOSTS):
+        client = Client()
+        bad_host = client.get("/api/v1/products/", HTTP_HOST="10.0.3.7:8000")
+        near_miss = client.get("/health/live/", HTTP_HOST="10.0.3.7:8000")
+        plain_http = client.get("/api/v1/products/", HTTP_HOST="shop.example.com")
+        https = client.get(
+            "/api/v1/products/",
+            HTTP_HOST="shop.example.com",
+            HTTP_X_FORWARDED_PROTO="https",
+        )
+
+    assert bad_host.status_code == 400
+    assert near_miss.status_code == 400
+    assert plain_http.status_code == 301
+    assert plain_http["Location"].startswith("https://shop.example.com/")
+    assert https.status_code == 200
+
+
 def test_without_replicas_heavy_reads_stay_on_the_primary():
     from shop.core.replicas import replica_alias, replica_aliases
 

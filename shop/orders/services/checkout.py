@@ -16,6 +16,7 @@ from shop.orders.exceptions import (
     InvalidOrderLines,
     ProductUnavailable,
 )
+from shop.orders.metrics import ORDERS_PLACED
 from shop.orders.models import Order, OrderItem, OrderStatusChange
 from shop.orders.services.notifications import order_placed_notify
 from shop.orders.totals import line_total, order_totals
@@ -179,4 +180,5 @@ def order_place(
         transaction.on_commit(
             partial(order_placed_notify, order_id=order.pk, order=order)
         )
+        transaction.on_commit(ORDERS_PLACED.inc)
     return order
