@@ -17,7 +17,14 @@ Prints a table per phase: requests, share, RPS, p50, p99 and non-2xx per
 endpoint. The client runs on the same machine, so it competes for the CPU.
 
     .venv/bin/python bench/load_mix.py [--users 16] [--seconds 60]
-        [--workers 2] [--port 18330]
+        [--workers 2] [--port 18330] [--instances 1|2] [--redis-url URL]
+        [--base-url URL]
+
+--instances 2 starts two gunicorn masters behind HAProxy (deploy/haproxy.cfg,
+round-robin, NUM_PROXIES=1); --redis-url gives every instance the shared
+Redis cache a multi-instance deployment needs (use a spare database number);
+--base-url drives an already running deployment (seeded by
+tests.system.seed) instead of starting one.
 """
 
 from __future__ import annotations
@@ -274,29 +281,66 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--floor-seconds", type=float, default=15)
     parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--instances", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--base-url", default="")
     args = parser.parse_args()
 
+    if args.base_url:
+        print(f"machine: {machine()}; driving {args.base_url}")
+        return measure(args, args.base_url)
     env = harness.prepare_database(args.db, products=args.products, stock=10**6)
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
     print(
-        f"machine: {machine()}; gunicorn {args.workers} sync workers; "
+        f"machine: {machine()}; {args.instances} instance(s) of gunicorn with "
+        f"{args.workers} sync workers; cache: {args.redis_url or 'local memory'}; "
         f"{args.users} concurrent client users on the same machine"
     )
-    with harness.Server(env, port=args.port, workers=args.workers) as server:
-        world = prepare_world(args.db, server.base_url, customers=args.users)
-        # Warm every worker's connections and caches before measuring.
-        asyncio.run(run_phase(world, args.users, 3))
-        floor, elapsed = asyncio.run(
-            run_phase(world, args.users, args.floor_seconds, only="GET health/live")
+    if args.instances == 1:
+        with harness.Server(env, port=args.port, workers=args.workers) as server:
+            return measure(args, server.base_url)
+    import tempfile
+
+    from tests.system import clusters
+
+    env["NUM_PROXIES"] = "1"
+    servers = [
+        harness.Server(env, port=args.port + i, workers=args.workers) for i in (1, 2)
+    ]
+    balancer = None
+    try:
+        for server in servers:
+            server.start()
+        balancer = clusters.start_haproxy(
+            Path(tempfile.mkdtemp(prefix="shop-bench-lb-")),
+            port=args.port,
+            web=[s.port for s in servers],
         )
-        print(f"\n## Floor: GET /health/live only, {elapsed:.0f} s\n")
-        print(table(floor, elapsed))
-        mix, elapsed = asyncio.run(run_phase(world, args.users, args.seconds))
-        print(f"\n## Mix, {elapsed:.0f} s\n")
-        print(table(mix, elapsed))
-        print(f"\nafter the run: {machine()}")
-        if mix.error_samples:
-            print("\nnon-2xx:", dict(mix.error_samples))
+        return measure(args, f"http://127.0.0.1:{args.port}")
+    finally:
+        if balancer is not None:
+            balancer.stop()
+        for server in servers:
+            server.stop()
+
+
+def measure(args, base_url: str) -> int:
+    world = prepare_world(args.db, base_url, customers=args.users)
+    # Warm every worker's connections and caches before measuring.
+    asyncio.run(run_phase(world, args.users, 3))
+    floor, elapsed = asyncio.run(
+        run_phase(world, args.users, args.floor_seconds, only="GET health/live")
+    )
+    print(f"\n## Floor: GET /health/live only, {elapsed:.0f} s\n")
+    print(table(floor, elapsed))
+    mix, elapsed = asyncio.run(run_phase(world, args.users, args.seconds))
+    print(f"\n## Mix, {elapsed:.0f} s\n")
+    print(table(mix, elapsed))
+    print(f"\nafter the run: {machine()}")
+    if mix.error_samples:
+        print("\nnon-2xx:", dict(mix.error_samples))
     return 0
 
 

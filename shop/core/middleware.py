@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
 from shop.core import views
-from shop.core.logging import request_id_var
+from shop.core.logging import client_ip_var, request_id_var
 from shop.exceptions import error_body
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
@@ -16,11 +16,29 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase]
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address as the throttles see it (DRF's NUM_PROXIES rule).
+
+    Behind N trusted proxies the Nth X-Forwarded-For entry from the right is
+    the client; entries further left were sent by the client and prove
+    nothing. With NUM_PROXIES=0 only the socket address counts.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    proxies = int(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
+    if not proxies or not forwarded:
+        return remote
+    entries = str(forwarded).split(",")
+    client: str = entries[-min(proxies, len(entries))]
+    return client.strip()
+
+
 class RequestIdMiddleware:
     """Tag the request, its log lines and its response with one id.
 
     A well-formed `X-Request-ID` from the proxy is kept so ids line up across
-    services; anything else is replaced by a fresh UUID.
+    services; anything else is replaced by a fresh UUID. Log lines also carry
+    the client address, resolved through the trusted proxies.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -33,9 +51,12 @@ class RequestIdMiddleware:
         )
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
+        request.client_ip = client_address(request)  # type: ignore[attr-defined]
+        ip_token = client_ip_var.set(request.client_ip)  # type: ignore[attr-defined]
         try:
             response = self.get_response(request)
         finally:
+            client_ip_var.reset(ip_token)
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -56,14 +56,18 @@ def money_scale() -> int:
     return 1 if _vendor() == "postgresql" else 100
 
 
-def fetch(query: str, params: dict) -> list[tuple]:
-    """Run a query with the zone parameters local_period_sql needs."""
+def fetch(query: str, params: dict, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    """Run a query with the zone parameters local_period_sql needs.
+
+    `using` names a replica for heavy staff reads (shop.core.replicas); it
+    has the primary's vendor and settings, so the fragments above still fit.
+    """
     params = {
         "tz": timezone.get_default_timezone_name(),
         "conn_tz": getattr(connection, "timezone_name", "UTC") or "UTC",
         **params,
     }
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchall()
 

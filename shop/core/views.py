@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from shop.core import metrics as shop_metrics
+from shop.core.replicas import replica_aliases, replica_states
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,15 @@ def health_ready(request: HttpRequest) -> JsonResponse:
     if settings.CELERY_BROKER_URL:
         checks["broker"] = _check_broker()
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, object] = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": checks,
+    }
+    if replica_aliases():
+        # Listed for operators, never a reason to take this instance out of
+        # the balancer: reads fall back to the primary (shop.core.replicas).
+        body["replicas"] = replica_states()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def _check_database() -> str:

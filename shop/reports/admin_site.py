@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import urlencode
 
+from shop.core.replicas import replica_read
 from shop.reports import queries
 from shop.reports.charts import sales_chart
 from shop.reports.ranges import ReportRange, ReportRangeError
@@ -86,8 +87,9 @@ class ShopAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         extra_context = extra_context or {}
         if self.can_see_reports(request):
-            extra_context["key_figures"] = queries.key_figures(
-                low_stock_threshold=settings.SHOP_LOW_STOCK_THRESHOLD
+            extra_context["key_figures"] = replica_read(
+                queries.key_figures,
+                low_stock_threshold=settings.SHOP_LOW_STOCK_THRESHOLD,
             )
             extra_context["reports_url"] = reverse(f"{self.name}:reports")
             orders_url = _admin_url(f"{self.name}:orders_order_changelist")

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from django.db import DEFAULT_DB_ALIAS
+
 from shop.core import rawsql
 from shop.core.periods import local_range, local_today, periods
 from shop.orders.models import Order
@@ -167,8 +169,8 @@ def _vendor_sql(query: str) -> str:
     )
 
 
-def _fetch(query: str, params: dict) -> list[tuple]:
-    return rawsql.fetch(_vendor_sql(query), params)
+def _fetch(query: str, params: dict, using: str) -> list[tuple]:
+    return rawsql.fetch(_vendor_sql(query), params, using=using)
 
 
 _money = rawsql.to_money
@@ -194,7 +196,11 @@ def _range_params(date_from: dt.date | None, date_to: dt.date | None) -> dict:
 
 
 def sales(
-    *, date_from: dt.date, date_to: dt.date, group_by: GroupBy = "day"
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    group_by: GroupBy = "day",
+    using: str = DEFAULT_DB_ALIAS,
 ) -> list[SalesRow]:
     """Orders, units, revenue and average order value per local period.
 
@@ -206,7 +212,7 @@ def sales(
     params = {**_range_params(date_from, date_to), "trunc": group_by}
     found = {
         _date(p): (int(n), int(u or 0), _money(r))
-        for p, n, u, r in _fetch(SALES_SQL, params)
+        for p, n, u, r in _fetch(SALES_SQL, params, using)
     }
     rows = []
     for period in periods(date_from, date_to, group_by):
@@ -224,7 +230,11 @@ def sales(
 
 
 def top_products(
-    *, date_from: dt.date, date_to: dt.date, limit: int = 10
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    limit: int = 10,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> list[TopProductRow]:
     """Best-selling products by revenue (then units) in the range."""
     params = {**_range_params(date_from, date_to), "limit": int(limit)}
@@ -236,12 +246,16 @@ def top_products(
             units=int(units),
             revenue=_money(revenue),
         )
-        for pid, sku, name, units, revenue in _fetch(TOP_PRODUCTS_SQL, params)
+        for pid, sku, name, units, revenue in _fetch(TOP_PRODUCTS_SQL, params, using)
     ]
 
 
 def top_customers(
-    *, date_from: dt.date, date_to: dt.date, limit: int = 10
+    *,
+    date_from: dt.date,
+    date_to: dt.date,
+    limit: int = 10,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> list[TopCustomerRow]:
     """Customers who spent most in the range (cancelled orders excluded)."""
     params = {**_range_params(date_from, date_to), "limit": int(limit)}
@@ -249,18 +263,21 @@ def top_customers(
         TopCustomerRow(
             customer_id=int(cid), email=email, orders=int(n), revenue=_money(revenue)
         )
-        for cid, email, n, revenue in _fetch(TOP_CUSTOMERS_SQL, params)
+        for cid, email, n, revenue in _fetch(TOP_CUSTOMERS_SQL, params, using)
     ]
 
 
 def status_breakdown(
-    *, date_from: dt.date | None = None, date_to: dt.date | None = None
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> list[StatusRow]:
     """Order count and value per status (every status, all time by default)."""
     found = {
         status: (int(n), _money(value))
         for status, n, value in _fetch(
-            STATUS_BREAKDOWN_SQL, _range_params(date_from, date_to)
+            STATUS_BREAKDOWN_SQL, _range_params(date_from, date_to), using
         )
     }
     empty = (0, Decimal("0.00"))
@@ -270,12 +287,18 @@ def status_breakdown(
     ]
 
 
-def key_figures(*, low_stock_threshold: int) -> KeyFigures:
+def key_figures(
+    *, low_stock_threshold: int, using: str = DEFAULT_DB_ALIAS
+) -> KeyFigures:
     """Today's orders and revenue, pending orders, low-stock active products."""
     today = local_today()
-    ((today_orders, today_revenue),) = _fetch(TODAY_SQL, _range_params(today, today))
-    ((pending,),) = _fetch(PENDING_COUNT_SQL, {"pending": Order.Status.PENDING.value})
-    ((low,),) = _fetch(LOW_STOCK_COUNT_SQL, {"threshold": low_stock_threshold})
+    ((today_orders, today_revenue),) = _fetch(
+        TODAY_SQL, _range_params(today, today), using
+    )
+    ((pending,),) = _fetch(
+        PENDING_COUNT_SQL, {"pending": Order.Status.PENDING.value}, using
+    )
+    ((low,),) = _fetch(LOW_STOCK_COUNT_SQL, {"threshold": low_stock_threshold}, using)
     return KeyFigures(
         today_orders=int(today_orders),
         today_revenue=_money(today_revenue),

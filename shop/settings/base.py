@@ -98,17 +98,61 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 # Embedded default: SQLite next to manage.py. Production: DATABASE_URL.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A runaway query is cancelled by the server instead of pinning a worker.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=30000)}"
+# DATABASE_POOLER=pgbouncer: DATABASE_URL (and the replicas) point at PgBouncer
+# in transaction pooling mode, where a connection is only ours for one
+# transaction, so nothing may rely on session state (docs/scaling.md).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="").lower()
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30000)
+
+
+def database_config(url: str, **extra: Any) -> dict[str, Any]:
+    """One DATABASES entry from a URL, with the shop's connection policy."""
+    config: dict[str, Any] = env.db_url_config(url)
+    config.update(
+        CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=60),
+        CONN_HEALTH_CHECKS=True,
+        ATOMIC_REQUESTS=False,
+        **extra,
     )
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        return config
+    options = config.setdefault("OPTIONS", {})
+    if DATABASE_POOLER == "pgbouncer":
+        # PgBouncer refuses unknown startup parameters such as `options`, and a
+        # session-level SET would leak to whichever client gets the server
+        # connection next: the timeout is set on the role or by the pooler's
+        # connect_query instead (deploy/pgbouncer.ini). Server-side cursors
+        # outside a transaction are WITH HOLD and outlive the transaction the
+        # pooler lends us: Django's documented switch turns them off.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # A runaway query is cancelled by the server instead of pinning a worker.
+        options["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+    return config
+
+
+DATABASES = {
+    "default": database_config(
+        env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    )
+}
+# Read replicas for the heavy staff reads (reports, exports, dashboard), as
+# replica_0, replica_1, ...; only code that asks for one by name
+# (shop.core.replicas.replica_alias) reads there. Tests run them as mirrors of
+# the test database, so the suite is unaffected by the variable.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+# A replica that does not connect within this many seconds counts as down...
+DATABASE_REPLICA_CONNECT_TIMEOUT = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)
+# ...and is not tried again by this process for this many seconds.
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", 10)
+for _index, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = database_config(_url, TEST={"MIRROR": "default"})
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
+        _replica["OPTIONS"]["connect_timeout"] = DATABASE_REPLICA_CONNECT_TIMEOUT
+    DATABASES[f"replica_{_index}"] = _replica
+DATABASE_ROUTERS = ["shop.core.replicas.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve the reports on PostgreSQL; SQLite builds
 # them as plain indexes, which is all it needs at its scale.
@@ -286,11 +330,13 @@ LOGGING: dict[str, Any] = {
     "filters": {"request_id": {"()": "shop.core.logging.RequestIdFilter"}},
     "formatters": {
         "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s "
+            "%(client_ip)s] %(message)s"
         },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s "
+            "%(client_ip)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level"},
         },
     },

@@ -25,7 +25,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": "100000/min",
     "user": "100000/min",
 }
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = 0
 # Each test process gets its own test database, so parallel runs (several
 # checkouts, CI steps, xdist workers) never trample each other.
 _run_id = env.str("TEST_DB_SUFFIX", default=str(os.getpid()))

@@ -39,17 +39,17 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def database_url(name: str) -> str:
-    return f"{PG_SERVER}/{name}"
+def database_url(name: str, server: str = PG_SERVER) -> str:
+    return f"{server}/{name}"
 
 
-def admin_connection() -> psycopg.Connection:
-    return psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True)
+def admin_connection(server: str = PG_SERVER) -> psycopg.Connection:
+    return psycopg.connect(f"{server}/postgres", autocommit=True)
 
 
-def reset_database(name: str) -> None:
+def reset_database(name: str, server: str = PG_SERVER) -> None:
     """Drop and recreate `name`, ending whatever sessions still use it."""
-    with admin_connection() as conn:
+    with admin_connection(server) as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -59,19 +59,26 @@ def reset_database(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def app_env(db_name: str, **extra: str) -> dict[str, str]:
+def app_env(db_name: str, server: str = PG_SERVER, **extra: str) -> dict[str, str]:
     """Environment of a production deployment on loopback."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DJANGO_SETTINGS_MODULE", "CACHE_URL", "REDIS_URL")
+        if key
+        not in (
+            "DJANGO_SETTINGS_MODULE",
+            "CACHE_URL",
+            "REDIS_URL",
+            "DATABASE_REPLICA_URLS",
+            "DATABASE_POOLER",
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="shop.settings.prod",
         SECRET_KEY="system-check-secret-" + "k" * 48,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=database_url(db_name),
+        DATABASE_URL=database_url(db_name, server),
         THROTTLE_RATES=NO_THROTTLE,
         LOG_LEVEL="WARNING",
         LOG_FORMAT="text",
@@ -94,12 +101,17 @@ def manage(env: dict[str, str], *args: str, check: bool = True):
 
 
 def prepare_database(
-    db_name: str, *, products: int = 20, stock: int = 100000, orders: int = 0
+    db_name: str,
+    *,
+    products: int = 20,
+    stock: int = 100000,
+    orders: int = 0,
+    server: str = PG_SERVER,
 ):
     """Fresh, migrated database with a staff user, two customers, products."""
     log(f"database {db_name}: recreate, migrate, seed")
-    reset_database(db_name)
-    env = app_env(db_name)
+    reset_database(db_name, server)
+    env = app_env(db_name, server)
     manage(env, "migrate", "--noinput")
     subprocess.run(
         [

@@ -6,8 +6,9 @@ import logging.config
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from shop.core.logging import RequestIdFilter, request_id_var
 
@@ -220,3 +221,35 @@ def test_spectacular_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert out.read_text().startswith("openapi: 3")
+
+
+@override_settings(
+    REST_FRAMEWORK={**settings.REST_FRAMEWORK, "NUM_PROXIES": 1},
+)
+def test_log_lines_carry_the_client_address_the_proxy_saw(api_client):
+    from shop.core.middleware import client_address
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5"
+    )
+    # The spoofed first entry loses; the proxy's own entry is the client.
+    assert client_address(request) == "203.0.113.5"
+    seen = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            seen.append(record.client_ip)
+
+    handler = Capture()
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        api_client.get(
+            "/api/v1/no-such-endpoint/",
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5",
+        )
+    finally:
+        logger.removeHandler(handler)
+    assert seen == ["203.0.113.5"]

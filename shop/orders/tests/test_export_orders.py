@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shop.catalog.tests.factories import ProductFactory
 from shop.orders.tests.factories import OrderFactory
@@ -126,3 +127,31 @@ def test_export_streams_in_chunks(monkeypatch):
     if connection.vendor == "postgresql":
         # A named (server-side) cursor: the database keeps the result.
         assert cursors and cursors[0].cursor.name
+
+
+def test_export_pages_by_id_without_server_side_cursors():
+    """Behind PgBouncer (DISABLE_SERVER_SIDE_CURSORS) rows still come in chunks."""
+    product = ProductFactory()
+    buyer = UserFactory()
+    for day in range(1, 12):
+        OrderFactory(
+            customer=buyer,
+            created_at=dt.datetime(2026, 3, day, 12, tzinfo=UTC),
+            lines=[(product, 1)],
+        )
+    settings_dict = connection.settings_dict
+    settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+    try:
+        out = io.StringIO()
+        with CaptureQueriesContext(connection) as queries:
+            call_command(
+                "export_orders", "--chunk-size=5", stdout=out, stderr=io.StringIO()
+            )
+    finally:
+        settings_dict.pop("DISABLE_SERVER_SIDE_CURSORS")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [int(r["id"]) for r in rows] == sorted(int(r["id"]) for r in rows)
+    assert len(rows) == 11
+    # 11 rows, 5 a page: three queries, each with a LIMIT.
+    pages = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert len(pages) == 3 and all("LIMIT 5" in sql for sql in pages)

@@ -7,10 +7,11 @@ import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from shop.core.csv import csv_lines
 from shop.core.periods import local_range
+from shop.core.replicas import replica_alias
 from shop.orders.models import Order
 
 FIELDS = (
@@ -32,6 +33,7 @@ def order_rows(
     date_to: dt.date | None,
     statuses: list[str],
     chunk_size: int,
+    using: str = DEFAULT_DB_ALIAS,
 ):
     """Yield export rows in id order, fetched `chunk_size` at a time.
 
@@ -39,7 +41,9 @@ def order_rows(
     and fetchmany() on SQLite, so no more than a chunk is ever in memory.
     """
     start, end = local_range(date_from, date_to)
-    orders = Order.objects.filter(created_at__gte=start, created_at__lt=end)
+    orders = Order.objects.using(using).filter(
+        created_at__gte=start, created_at__lt=end
+    )
     if statuses:
         orders = orders.filter(status__in=statuses)
     # Item count and units are stored on the order at checkout: no join with
@@ -55,7 +59,7 @@ def order_rows(
         "total",
         "shipping_address",
     )
-    for row in rows.iterator(chunk_size=chunk_size):
+    for row in _chunks(rows, chunk_size=chunk_size):
         oid, created, status, cid, email, n_items, units, total, address = row
         yield {
             "id": oid,
@@ -68,6 +72,27 @@ def order_rows(
             "total": f"{total:.2f}",
             "shipping_address": address,
         }
+
+
+def _chunks(rows, *, chunk_size: int):
+    """`rows` (ordered by id, id first) fetched `chunk_size` at a time.
+
+    Through a server-side cursor where there is one; behind PgBouncer in
+    transaction pooling (DISABLE_SERVER_SIDE_CURSORS) by keyset pages, one
+    `id > last` query per chunk, which needs no session state and, in the
+    caller's REPEATABLE READ transaction, sees one snapshot as the cursor does.
+    """
+    if not connections[rows.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        yield from rows.iterator(chunk_size=chunk_size)
+        return
+    last = None
+    while True:
+        page = rows if last is None else rows.filter(id__gt=last)
+        chunk = list(page[:chunk_size])
+        yield from chunk
+        if len(chunk) < chunk_size:
+            return
+        last = chunk[-1][0]
 
 
 class Command(BaseCommand):
@@ -122,8 +147,18 @@ class Command(BaseCommand):
             # One transaction: a consistent snapshot, and on PostgreSQL a
             # plain server-side cursor that streams (outside a transaction
             # Django declares it WITH HOLD, which materialises every row first).
-            with transaction.atomic():
-                count = self.export(stream, options)
+            # A replica when one answers: exports are the heaviest staff read.
+            using = replica_alias()
+            connection = connections[using]
+            outermost = not connection.in_atomic_block
+            with transaction.atomic(using=using):
+                if outermost and connection.vendor == "postgresql":
+                    # One snapshot for every chunk, also when they are pages.
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+                        )
+                count = self.export(stream, options, using=using)
         except BrokenPipeError:
             # The reader went away (`| head`); that is not an error.
             return
@@ -134,12 +169,13 @@ class Command(BaseCommand):
             f"Exported {count:,} orders" + (f" to {path}" if path else "") + "."
         )
 
-    def export(self, stream, options) -> int:
+    def export(self, stream, options, *, using: str = DEFAULT_DB_ALIAS) -> int:
         rows = order_rows(
             date_from=options["date_from"],
             date_to=options["date_to"],
             statuses=options["status"],
             chunk_size=options["chunk_size"],
+            using=using,
         )
         started = time.monotonic()
         count = 0
