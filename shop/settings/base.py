@@ -201,7 +201,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "shop.core.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["shop.core.filters.QueryFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "shop.core.throttling.AnonRateThrottle",
         "shop.core.throttling.UserRateThrottle",
