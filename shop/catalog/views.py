@@ -12,7 +12,7 @@ from shop.catalog.serializers import (
     ProductInputSerializer,
     ProductSerializer,
     StockAdjustInputSerializer,
-    product_row,
+    product_rows,
 )
 from shop.core.permissions import ReadOnlyOrStaffModelPermissions, StaffModelPermissions
 
@@ -115,7 +115,7 @@ class ProductViewSet(
         if not _is_staff(request):
             self.paginator.count_cache_enable(request.query_params)
         page = self.paginate_queryset(queryset.values(*selectors.PRODUCT_COLUMNS))
-        return self.get_paginated_response([product_row(row, request) for row in page])
+        return self.get_paginated_response(product_rows(page, request))
 
     def create(self, request, *args, **kwargs):
         payload = ProductInputSerializer(data=request.data)

@@ -6,6 +6,19 @@ from collections.abc import Mapping
 from django.core.cache.backends import redis as django_redis
 from django.core.cache.backends.base import BaseCache
 
+# One command for any number of counters: INCR creates a missing key at 0;
+# only a new key gets its EXPIRE, so a counter dies with its window.
+INCR_MANY_LUA = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+    counts[i] = redis.call('INCR', key)
+    if counts[i] == 1 then
+        redis.call('EXPIRE', key, ARGV[i])
+    end
+end
+return counts
+"""
+
 
 class RedisCacheClient(django_redis.RedisCacheClient):
     """Keeps one `redis.Redis` per connection pool instead of one per call.
@@ -19,6 +32,7 @@ class RedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._incr_many_scripts = {}
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -29,13 +43,13 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
     def incr_many(self, ttls: Mapping[str, int]) -> list[int]:
-        # One pipeline (not a MULTI transaction): INCR creates a missing key
-        # at 0, and EXPIRE bounds its life to what is left of its window.
-        pipeline = self.get_client(write=True).pipeline(transaction=False)
-        for key, ttl in ttls.items():
-            pipeline.incr(key)
-            pipeline.expire(key, ttl)
-        return pipeline.execute()[::2]
+        client = self.get_client(write=True)
+        script = self._incr_many_scripts.get(client)
+        if script is None:
+            script = self._incr_many_scripts[client] = client.register_script(
+                INCR_MANY_LUA
+            )
+        return script(keys=list(ttls), args=list(ttls.values()))
 
 
 class RedisCache(django_redis.RedisCache):
