@@ -7,9 +7,15 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.test import Client, override_settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
 
 from shop.core.logging import RequestIdFilter, request_id_var
+from shop.core.middleware import (
+    SiteAuthenticationMiddleware,
+    SiteMessageMiddleware,
+    SiteSessionMiddleware,
+)
 
 ME = "/api/v1/users/me/"
 REGISTER = "/api/v1/auth/register/"
@@ -220,3 +226,24 @@ def test_spectacular_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert out.read_text().startswith("openapi: 3")
+
+
+@pytest.mark.parametrize(
+    ("path", "site"), [("/api/v1/products/", False), ("/admin/", True)]
+)
+def test_session_auth_and_messages_middleware_run_only_outside_the_api(path, site):
+    seen = {}
+
+    def view(request):
+        seen.update(
+            session=hasattr(request, "session"),
+            user=hasattr(request, "user"),
+            messages=hasattr(request, "_messages"),
+        )
+        return HttpResponse()
+
+    handler = SiteSessionMiddleware(
+        SiteAuthenticationMiddleware(SiteMessageMiddleware(view))
+    )
+    assert handler(RequestFactory().get(path)).status_code == 200
+    assert seen == {"session": site, "user": site, "messages": site}
