@@ -18,7 +18,7 @@ from shop.core.permissions import ReadOnlyOrStaffModelPermissions, StaffModelPer
 
 # Query parameters that change which products a public list shows, or in
 # what order (include_inactive only counts for staff).
-SHAPING_PARAMS = (*ProductFilter.base_filters, "ordering")
+SHAPING_PARAMS = (*ProductFilter.base_filters, StableOrderingFilter.ordering_param)
 
 INCLUDE_INACTIVE = OpenApiParameter(
     "include_inactive",

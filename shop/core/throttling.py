@@ -5,9 +5,10 @@ request time in the window, and reads and rewrites it (pickled) on each
 request: two cache round trips per scope, and at `user=1200/min` a list of up
 to 1,200 floats. Here a scope and client has one integer per window (the
 current minute for `N/min`), incremented with `INCR` and expiring with its
-window, and every scope a view counts is incremented in one round trip (a
-Redis pipeline). The price of a fixed window: a client may spend a window's
-budget at its very end and the next one at the start of the next window.
+window, and every scope a view counts is incremented in one round trip (one
+Lua script on Redis, see shop.core.cache.counters_incr). The price of a
+fixed window: a client may spend a window's budget at its very end and the
+next one at the start of the next window.
 
 Rates are read at request time from `DEFAULT_THROTTLE_RATES` (the
 `THROTTLE_RATES` setting), so overrides in tests or at runtime apply at once.
@@ -48,6 +49,7 @@ class CounterThrottle(BaseThrottle):
 
     scope: str = ""
     cache_format = "throttle:%(scope)s:%(ident)s:%(window)d"
+    remaining = 0.0  # seconds left in the window, once a request is counted
 
     def get_ident_key(self, request, view) -> str | int | None:
         raise NotImplementedError
