@@ -1,22 +1,33 @@
 #!/usr/bin/env python
-"""Product list throughput: the shop's list against a minimal DRF list.
+"""Product list throughput: the shop against the FastAPI peer, like for like.
 
 Seeds PostgreSQL database `shop_bench` with 100k products (bulk insert, once),
-starts gunicorn (2 sync workers, production settings, throttles raised) and
-loads, alternately (A B C A B C ...), in the same run:
+then runs, on the same table and alternately (A B C D A B C D ...) in one run:
 
-  shop        GET /api/v1/products/       the shop as configured (public total
-                                          cached for 10 s)
-  shop exact  GET /api/v1/products/       the shop with that cache off
-  naive DRF   GET /bench/naive-products/  ListAPIView + ModelSerializer(__all__)
+  shop   cached  gunicorn (2 sync workers, production settings, throttles
+                 raised), GET /api/v1/products/, public total cached for
+                 --count-cache-seconds (the shop's default, 10)
+  peer   cached  ../shared/bench/peer_fastapi.py (uvicorn, 2 workers),
+                 GET /products/, started with PEER_COUNT_CACHE_SECONDS set to
+                 the same seconds
+  shop   exact   the shop with its count cache off (COUNT(*) every request)
+  peer   exact   the peer with PEER_COUNT_CACHE_SECONDS=0
+  naive  exact   (--naive) ListAPIView + ModelSerializer(__all__)
 
-All answer the same 20 active rows with the same pagination, throttling and
-authentication classes. Prints requests/s, p50 and p99 per round, medians and
-the ratios to the baseline. Uses `wrk` when installed (apt-get install wrk),
-else a small threaded Python client (slower: compare ratios only).
+Every side answers the same 20 active rows of the same table. The shop keeps
+its cache (count cache and throttle counters) in Redis as in production
+(--cache-url; "locmem" for the per-process cache). Prints requests/s, p50 and
+p99 per round with the load average, medians, and shop/peer per mode. Uses
+`wrk` when installed (apt-get install wrk), else a threaded Python client.
 
-    .venv/bin/python bench/product_list.py [--rows 100000] [--rounds 3]
-        [--duration 10] [--connections 16] [--port 18301]
+The peer runs from its own virtualenv (bench/requirements-peer.txt):
+
+    python3 -m venv /tmp/peer-venv
+    /tmp/peer-venv/bin/pip install -r bench/requirements-peer.txt
+    .venv/bin/python bench/product_list.py --peer-python /tmp/peer-venv/bin/python
+        [--rows 100000] [--rounds 3] [--duration 10] [--connections 16]
+        [--count-cache-seconds 10] [--cache-url redis://127.0.0.1:6379/15]
+        [--peer-dir ../shared/bench] [--naive] [--port 18301]
 """
 
 import argparse
@@ -25,6 +36,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,17 +46,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-# name: (server, path); server "cached" runs with the shop's default 10 s
-# cache of the public total, server "exact" with it off (COUNT(*) every time).
-SERVERS = {
-    "shop": ("cached", "/api/v1/products/"),
-    "shop exact": ("exact", "/api/v1/products/"),
-    "naive DRF": ("exact", "/bench/naive-products/"),
-}
+SHOP_PATH = "/api/v1/products/"
 
 
-def bench_env(database_url: str, count_cache_seconds: int = 0) -> dict[str, str]:
+def bench_env(
+    database_url: str, count_cache_seconds: int = 0, cache_url: str = ""
+) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop("CACHE_URL", None)
+    env.pop("REDIS_URL", None)
+    if cache_url and cache_url != "locmem":
+        env["CACHE_URL"] = cache_url
     env.update(
         SHOP_PRODUCT_COUNT_CACHE_SECONDS=str(count_cache_seconds),
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -55,12 +67,15 @@ def bench_env(database_url: str, count_cache_seconds: int = 0) -> dict[str, str]
         DEBUG="false",
         LOG_LEVEL="WARNING",
         THROTTLE_RATES="anon=1000000/min,user=1000000/min,auth=1000000/min",
+        # Worker recycling (gunicorn.conf.py, a leak guard) would restart
+        # Django every few seconds at these rates; the peer never restarts.
+        GUNICORN_MAX_REQUESTS="0",
         PYTHONPATH=str(ROOT),
     )
     return env
 
 
-def database_prepare(database_url: str, rows: int) -> None:
+def database_prepare(database_url: str, rows: int, cache_url: str = "") -> None:
     import psycopg
 
     name = database_url.rsplit("/", 1)[1]
@@ -72,7 +87,9 @@ def database_prepare(database_url: str, rows: int) -> None:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(bench_env(database_url))
+    os.environ.pop("CACHE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.update(bench_env(database_url, 0, cache_url))
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -119,31 +136,32 @@ def database_prepare(database_url: str, rows: int) -> None:
     print(f"database {name}: seeded {rows - have} products in {took:.1f}s")
 
 
-def cpu_per_request(rounds: int, requests: int = 150) -> dict[str, float]:
-    """Application CPU per request, in process (PostgreSQL's time excluded).
+def cpu_per_request(
+    rounds: int, count_cache_seconds: int, requests: int = 300
+) -> dict[str, float]:
+    """The shop's application CPU per list request, in process.
 
     Wall-clock throughput on a shared 2-core box swings with whatever else
-    runs; process CPU time per request is the steadier figure for comparing
-    the two code paths.
+    runs; process CPU time per request (PostgreSQL's and Redis's excluded) is
+    the steadier figure for comparing code paths.
     """
-    from django.test import Client
+    from django.test import Client, override_settings
 
     client = Client(SERVER_NAME="127.0.0.1")
-    paths = {
-        name: path for name, (server, path) in SERVERS.items() if server == "exact"
-    }
-    samples: dict[str, list[float]] = {name: [] for name in paths}
-    for path in paths.values():
-        for _ in range(20):
-            client.get(path)
+    modes = {"cached": count_cache_seconds, "exact": 0}
+    samples: dict[str, list[float]] = {mode: [] for mode in modes}
     for _ in range(rounds):
-        for name, path in paths.items():
-            started = time.process_time()
-            for _ in range(requests):
-                response = client.get(path)
+        for mode, seconds in modes.items():
+            with override_settings(SHOP_PRODUCT_COUNT_CACHE_SECONDS=seconds):
+                for _ in range(20):
+                    client.get(SHOP_PATH)
+                started = time.process_time()
+                for _ in range(requests):
+                    response = client.get(SHOP_PATH)
+                took = time.process_time() - started
             assert response.status_code == 200, response.content
-            samples[name].append((time.process_time() - started) / requests * 1000)
-    return {name: statistics.median(values) for name, values in samples.items()}
+            samples[mode].append(took / requests * 1000)
+    return {mode: statistics.median(values) for mode, values in samples.items()}
 
 
 def server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
@@ -151,6 +169,8 @@ def server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "shop.wsgi:application",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--workers",
             "2",
             "--worker-class",
@@ -182,11 +202,22 @@ def _when_up(process, port: int, path: str, name: str) -> subprocess.Popen:
     raise SystemExit(f"{name} did not come up on port {port}")
 
 
-def peer_start(python: str, port: int, database_url: str) -> subprocess.Popen:
+def peer_dir_find() -> Path | None:
+    """`shared/bench` next to this checkout or one of its parents."""
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "bench"
+        if (candidate / "peer_fastapi.py").is_file():
+            return candidate
+    return None
+
+
+def peer_start(
+    python: str, peer_dir: Path, port: int, database_url: str, count_cache: int
+) -> subprocess.Popen:
     """Start the FastAPI peer (uvicorn, 2 workers) from its own virtualenv."""
-    peer_dir = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
     env = dict(os.environ)
     env["PEER_DB_URL"] = database_url.replace("postgres://", "postgresql+asyncpg://")
+    env["PEER_COUNT_CACHE_SECONDS"] = str(count_cache)
     process = subprocess.Popen(
         [
             python,
@@ -271,6 +302,32 @@ def load_python(url: str, duration: int, connections: int) -> dict[str, float]:
     }
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every live process in process group `pgid`."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state ppid pgrp ... utime (12th) stime (13th).
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _cache_url_default() -> str:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return "locmem"
+    return "redis://127.0.0.1:6379/15"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -279,10 +336,26 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=18301)
     parser.add_argument(
+        "--count-cache-seconds",
+        type=int,
+        default=10,
+        help="the shop's SHOP_PRODUCT_COUNT_CACHE_SECONDS in the cached mode; "
+        "the peer gets the same as PEER_COUNT_CACHE_SECONDS",
+    )
+    parser.add_argument(
+        "--cache-url",
+        default=os.environ.get("BENCH_CACHE_URL") or _cache_url_default(),
+        help="the shop's CACHE_URL (default: Redis on 127.0.0.1:6379 db 15 "
+        "when it answers), or 'locmem' for the per-process cache",
+    )
+    parser.add_argument(
         "--peer-python",
-        help="python of a virtualenv with fastapi, uvicorn, sqlalchemy and "
-        "asyncpg: also load ../shared/bench/peer_fastapi.py (SPEC §10 peer) "
-        "on the same table, in the same rounds",
+        help="python of a virtualenv with bench/requirements-peer.txt: load "
+        "the FastAPI peer (SPEC section 10) on the same table in the same rounds",
+    )
+    parser.add_argument("--peer-dir", type=Path, default=peer_dir_find())
+    parser.add_argument(
+        "--naive", action="store_true", help="also load a naive DRF list"
     )
     parser.add_argument(
         "--database-url",
@@ -291,34 +364,62 @@ def main() -> None:
         ),
     )
     args = parser.parse_args()
+    if args.peer_python and not (args.peer_dir and args.peer_dir.is_dir()):
+        parser.error("peer_fastapi.py not found: give --peer-dir")
 
-    database_prepare(args.database_url, args.rows)
-    cpu = cpu_per_request(args.rounds)
-    for name, ms in cpu.items():
-        print(f"app CPU per request {name:>10}: {ms:.2f} ms (exact count)")
+    print(f"load average at start: {_load_average()}")
+    database_prepare(args.database_url, args.rows, args.cache_url)
+    cpu = cpu_per_request(args.rounds, args.count_cache_seconds)
+    for mode, ms in cpu.items():
+        print(f"shop app CPU per request, {mode:>6}: {ms:.2f} ms (in process)")
     load = load_wrk if shutil.which("wrk") else load_python
     print(f"load generator: {'wrk' if load is load_wrk else 'python threads'}")
-    ports = {"exact": args.port, "cached": args.port + 1}
-    servers = [
-        server_start(ports["exact"], bench_env(args.database_url, 0)),
-        server_start(ports["cached"], bench_env(args.database_url, 10)),
-    ]
-    if args.peer_python:
-        ports["peer"] = args.port + 2
-        SERVERS["FastAPI peer"] = ("peer", "/products/")
-        servers.append(peer_start(args.peer_python, ports["peer"], args.database_url))
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in SERVERS}
+    print(f"shop cache: {args.cache_url}")
+
+    # name: (port, path); started below, loaded in this order every round.
+    targets: dict[str, tuple[int, str]] = {}
+    servers = []
+    groups: dict[str, int] = {}
+    port = iter(range(args.port, args.port + 10))
     try:
-        for server, path in SERVERS.values():  # warm-up: connections, caches
-            load(f"http://127.0.0.1:{ports[server]}{path}", 2, args.connections)
+        for mode, seconds in (("cached", args.count_cache_seconds), ("exact", 0)):
+            env = bench_env(args.database_url, seconds, args.cache_url)
+            targets[f"shop {mode}"] = (next(port), SHOP_PATH)
+            servers.append(server_start(targets[f"shop {mode}"][0], env))
+            groups[f"shop {mode}"] = servers[-1].pid
+            if args.peer_python:
+                targets[f"peer {mode}"] = (next(port), "/products/")
+                servers.append(
+                    peer_start(
+                        args.peer_python,
+                        args.peer_dir,
+                        targets[f"peer {mode}"][0],
+                        args.database_url,
+                        seconds,
+                    )
+                )
+                groups[f"peer {mode}"] = servers[-1].pid
+        if args.naive:
+            targets["naive exact"] = (
+                targets["shop exact"][0],
+                "/bench/naive-products/",
+            )
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+        for port_no, path in targets.values():  # warm-up: connections, caches
+            load(f"http://127.0.0.1:{port_no}{path}", 2, args.connections)
         for round_no in range(1, args.rounds + 1):
-            for name, (server, path) in SERVERS.items():
-                url = f"http://127.0.0.1:{ports[server]}{path}"
+            for name, (port_no, path) in targets.items():
+                url = f"http://127.0.0.1:{port_no}{path}"
+                cpu_before = group_cpu_seconds(groups[name])
                 result = load(url, args.duration, args.connections)
+                served = result["rps"] * args.duration
+                cpu_used = group_cpu_seconds(groups[name]) - cpu_before
+                result["cpu"] = cpu_used / served * 1000 if served else 0.0
                 results[name].append(result)
                 print(
-                    f"round {round_no} {name:>10}: {result['rps']:8.0f} req/s  "
-                    f"p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms"
+                    f"round {round_no} {name:>12}: {result['rps']:8.0f} req/s  "
+                    f"p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms  "
+                    f"server CPU {result['cpu']:5.2f} ms/req  load {_load_average()}"
                 )
     finally:
         for server in servers:
@@ -326,27 +427,34 @@ def main() -> None:
             server.wait(timeout=30)
 
     medians = {
-        name: {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99")}
+        name: {
+            k: statistics.median(r[k] for r in runs)
+            for k in ("rps", "p50", "p99", "cpu")
+        }
         for name, runs in results.items()
     }
-    print("\nmedians")
+    print(f"\nmedians of {args.rounds} rounds (load average now {_load_average()})")
     for name, m in medians.items():
         print(
-            f"  {name:>10}: {m['rps']:8.0f} req/s  p50 {m['p50']:6.2f} ms  "
-            f"p99 {m['p99']:6.2f} ms"
+            f"  {name:>12}: {m['rps']:8.0f} req/s  p50 {m['p50']:6.2f} ms  "
+            f"p99 {m['p99']:6.2f} ms  server CPU {m['cpu']:5.2f} ms/req"
         )
-    naive = medians["naive DRF"]["rps"]
-    for name in ("shop", "shop exact"):
-        print(f"  {name} / naive DRF throughput: {medians[name]['rps'] / naive:.2f}x")
-    if "FastAPI peer" in medians:
-        peer = medians["FastAPI peer"]["rps"]
-        for name in ("shop", "shop exact"):
-            ratio = medians[name]["rps"] / peer
-            print(f"  {name} / FastAPI peer throughput: {ratio:.2f}x")
-    print(
-        "  app CPU per request, naive DRF / shop exact: "
-        f"{cpu['naive DRF'] / cpu['shop exact']:.2f}x"
-    )
+    for mode in ("cached", "exact"):
+        if f"peer {mode}" in medians:
+            ratio = medians[f"shop {mode}"]["rps"] / medians[f"peer {mode}"]["rps"]
+            what = (
+                f"total cached {args.count_cache_seconds} s on both"
+                if mode == "cached"
+                else "COUNT(*) every request on both"
+            )
+            cpu = medians[f"shop {mode}"]["cpu"] / medians[f"peer {mode}"]["cpu"]
+            print(
+                f"  shop / peer, {what}: {ratio:.2f}x requests/s, "
+                f"{cpu:.2f}x server CPU per request"
+            )
+    if "naive exact" in medians:
+        ratio = medians["shop exact"]["rps"] / medians["naive exact"]["rps"]
+        print(f"  shop / naive DRF, both counting every request: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

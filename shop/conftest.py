@@ -10,6 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from shop.core import throttling
 from shop.users.tests.factories import StaffFactory, UserFactory
 
 
@@ -26,6 +27,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _throttle_clock(monkeypatch):
+    # Throttles count in fixed windows: a slow test crossing a minute boundary
+    # would see its count start again. Hold their clock mid-window; tests of
+    # windows move it themselves.
+    monkeypatch.setattr(throttling, "clock", lambda: 1_800_000_030.0)
 
 
 @pytest.fixture

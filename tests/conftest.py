@@ -2,6 +2,7 @@
 
 from shop.conftest import (  # noqa: F401
     _clear_cache,
+    _throttle_clock,
     api_client,
     customer,
     customer_client,

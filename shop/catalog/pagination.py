@@ -43,14 +43,18 @@ class ProductPagination(LimitOffsetPagination):
             f"{name}={query_params.get(name, '')}" for name in COUNTED_PARAMS
         )
         digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
-        version = cache.get(VERSION_KEY, 0)
-        self.cache_key = f"catalog:product-count:{version}:{digest}"
+        self.cache_key = f"catalog:product-count:{digest}"
 
     def get_count(self, queryset) -> int:
         if self.cache_key is None:
             return super().get_count(queryset)
-        count = cache.get(self.cache_key)
-        if count is None:
-            count = super().get_count(queryset)
-            cache.set(self.cache_key, count, product_count_ttl())
+        # One round trip: the catalogue's version and the total cached with
+        # the version it was counted at, valid only while that is current.
+        found = cache.get_many([VERSION_KEY, self.cache_key])
+        version = found.get(VERSION_KEY, 0)
+        cached = found.get(self.cache_key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        count = super().get_count(queryset)
+        cache.set(self.cache_key, (version, count), product_count_ttl())
         return count

@@ -1,5 +1,6 @@
 """Catalogue reads: querysets scoped to the caller, ledger checks, reports."""
 
+from django.db import connection
 from django.db.models import F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -54,6 +55,46 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset
+
+
+# The public list's default page: active products in id order. Building and
+# compiling the equivalent QuerySet costs the web worker more CPU (~0.4 ms)
+# than PostgreSQL spends answering it, on the busiest request of the shop.
+ACTIVE_PRODUCT_PAGE_SQL = """
+    SELECT id, name, slug, sku, description, category_id, price, stock,
+           is_active, image, created_at, updated_at
+    FROM catalog_product
+    WHERE is_active
+    ORDER BY id
+    LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+class ActiveProductRows:
+    """Active products in id order as PRODUCT_COLUMNS rows, read a slice at a time.
+
+    What `product_list().values(*PRODUCT_COLUMNS)` gives, for a paginator:
+    `count()` through the ORM, a page through ACTIVE_PRODUCT_PAGE_SQL on
+    PostgreSQL (whose driver already returns the ORM's types: Decimal, aware
+    datetimes, bool). Other databases take the ORM path.
+    """
+
+    def _queryset(self) -> QuerySet:
+        return product_list().values(*PRODUCT_COLUMNS)
+
+    def count(self) -> int:
+        return self._queryset().count()
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        if connection.vendor != "postgresql":
+            return list(self._queryset()[window])
+        limit = window.stop - window.start
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ACTIVE_PRODUCT_PAGE_SQL, {"limit": limit, "offset": window.start}
+            )
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def product_low_stock(*, threshold: int) -> QuerySet[Product]:

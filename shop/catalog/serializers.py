@@ -27,17 +27,20 @@ from shop.catalog.validators import (
 )
 
 
-def _iso(value) -> str:
+def _iso(value, tz) -> str:
     # Same text as DRF's DateTimeField: current time zone, "Z" for UTC.
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(tz).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def product_row(row: Mapping[str, Any], request=None) -> dict[str, Any]:
+def product_row(row: Mapping[str, Any], request=None, tz=None) -> dict[str, Any]:
     """Render one product from its PRODUCT_COLUMNS values.
 
-    `request` makes a locally stored image URL absolute.
+    `request` makes a locally stored image URL absolute; `tz` (default: the
+    current time zone) is looked up once per page by `product_rows`.
     """
+    if tz is None:
+        tz = timezone.get_current_timezone()
     return {
         "id": row["id"],
         "name": row["name"],
@@ -49,9 +52,15 @@ def product_row(row: Mapping[str, Any], request=None) -> dict[str, Any]:
         "stock": row["stock"],
         "is_active": row["is_active"],
         "image": product_image_url(row["image"], request),
-        "created_at": _iso(row["created_at"]),
-        "updated_at": _iso(row["updated_at"]),
+        "created_at": _iso(row["created_at"], tz),
+        "updated_at": _iso(row["updated_at"], tz),
     }
+
+
+def product_rows(rows, request=None) -> list[dict[str, Any]]:
+    """Render a page of products (see `product_row`)."""
+    tz = timezone.get_current_timezone()
+    return [product_row(row, request, tz) for row in rows]
 
 
 class ProductSerializer(serializers.Serializer):

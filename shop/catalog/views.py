@@ -12,9 +12,13 @@ from shop.catalog.serializers import (
     ProductInputSerializer,
     ProductSerializer,
     StockAdjustInputSerializer,
-    product_row,
+    product_rows,
 )
 from shop.core.permissions import ReadOnlyOrStaffModelPermissions, StaffModelPermissions
+
+# Query parameters that change which products a public list shows, or in
+# what order (include_inactive only counts for staff).
+SHAPING_PARAMS = (*ProductFilter.base_filters, StableOrderingFilter.ordering_param)
 
 INCLUDE_INACTIVE = OpenApiParameter(
     "include_inactive",
@@ -111,11 +115,17 @@ class ProductViewSet(
     def list(self, request, *args, **kwargs):
         # The hot path: plain rows straight into the page, no model instances
         # and no serializer fields (same output as ProductSerializer).
-        queryset = self.filter_queryset(self.get_queryset())
-        if not _is_staff(request):
+        staff = _is_staff(request)
+        if not staff:
             self.paginator.count_cache_enable(request.query_params)
-        page = self.paginate_queryset(queryset.values(*selectors.PRODUCT_COLUMNS))
-        return self.get_paginated_response([product_row(row, request) for row in page])
+        if staff or any(name in request.query_params for name in SHAPING_PARAMS):
+            queryset = self.filter_queryset(self.get_queryset())
+            rows = queryset.values(*selectors.PRODUCT_COLUMNS)
+        else:
+            # What the filters and the default ordering would give anyway.
+            rows = selectors.ActiveProductRows()
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(product_rows(page, request))
 
     def create(self, request, *args, **kwargs):
         payload = ProductInputSerializer(data=request.data)

@@ -5,6 +5,9 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
 from shop.core import views
@@ -176,3 +179,37 @@ class ApiErrorMiddleware:
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))
         return response
+
+
+# --- Site-only middleware --------------------------------------------------
+# The API authenticates with JWTs (DRF sets request.user itself) and never
+# uses sessions or messages; only the admin and Django's own pages do. These
+# subclasses skip that work for /api/ requests (messages alone built two
+# storage objects per request) and behave as Django's everywhere else.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+class SiteSessionMiddleware(SessionMiddleware):
+    def process_request(self, request):
+        if not _is_api(request):
+            super().process_request(request)
+
+    def process_response(self, request, response):
+        if not hasattr(request, "session"):
+            return response
+        return super().process_response(request, response)
+
+
+class SiteAuthenticationMiddleware(AuthenticationMiddleware):
+    def process_request(self, request):
+        if not _is_api(request):
+            super().process_request(request)
+
+
+class SiteMessageMiddleware(MessageMiddleware):
+    def process_request(self, request):
+        if not _is_api(request):
+            super().process_request(request)

@@ -1,33 +1,144 @@
-"""Throttles that read their rates at request time.
+"""Request throttles as fixed-window counters in the cache.
 
-DRF's classes copy `DEFAULT_THROTTLE_RATES` when the module is imported, so
-`THROTTLE_RATES` overrides in tests or at runtime would be missed.
+DRF's `SimpleRateThrottle` keeps, per scope and client, the list of every
+request time in the window, and reads and rewrites it (pickled) on each
+request: two cache round trips per scope, and at `user=1200/min` a list of up
+to 1,200 floats. Here a scope and client has one integer per window (the
+current minute for `N/min`), incremented with `INCR` and expiring with its
+window, and every scope a view counts is incremented in one round trip (one
+Lua script on Redis, see shop.core.cache.counters_incr). The price of a
+fixed window: a client may spend a window's budget at its very end and the
+next one at the start of the next window.
+
+Rates are read at request time from `DEFAULT_THROTTLE_RATES` (the
+`THROTTLE_RATES` setting), so overrides in tests or at runtime apply at once.
+Refusals are DRF's `Throttled` (429 with `Retry-After`, the shop's error body).
 """
 
-from rest_framework import throttling
+import time
+from typing import NamedTuple
+
+from django.core.cache import cache
 from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from shop.core.cache import counters_incr
+
+DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The throttles' clock, apart so that tests can hold it still.
+clock = time.time
 
 
-class _LiveRatesMixin:
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+def parse_rate(rate: str) -> tuple[int, int]:
+    """`"120/min"` -> (120, 60): requests allowed and window seconds."""
+    number, period = rate.split("/")
+    return int(number), DURATIONS[period[0]]
 
 
-class AnonRateThrottle(_LiveRatesMixin, throttling.AnonRateThrottle):
-    pass
+class Window(NamedTuple):
+    key: str
+    limit: int
+    ends_at: float
 
 
-class UserRateThrottle(_LiveRatesMixin, throttling.UserRateThrottle):
-    pass
+class CounterThrottle(BaseThrottle):
+    """Counts requests per `scope` and client in fixed windows.
+
+    Subclasses say who is counted (`get_ident_key`, None for nobody). All
+    counter throttles of a view are counted together, in one cache round
+    trip, by the first of them that DRF asks; the others read the result.
+    """
+
+    scope: str = ""
+    cache_format = "throttle:%(scope)s:%(ident)s:%(window)d"
+    remaining = 0.0  # seconds left in the window, once a request is counted
+
+    def get_ident_key(self, request, view) -> str | int | None:
+        raise NotImplementedError
+
+    def window(self, request, view, now: float) -> Window | None:
+        """The counter this request goes to; None if it is not counted."""
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        ident = self.get_ident_key(request, view) if rate else None
+        if ident is None:
+            return None
+        limit, duration = parse_rate(rate)
+        number = int(now // duration)
+        key = self.cache_format % {
+            "scope": self.scope,
+            "ident": ident,
+            "window": number,
+        }
+        return Window(key, limit, (number + 1) * duration)
+
+    def allow_request(self, request, view) -> bool:
+        hits = getattr(request, "throttle_hits", None)
+        if hits is None or type(self) not in hits:
+            hits = _hits_count(request, view, self)
+        hit = hits[type(self)]
+        if hit is None:
+            return True
+        count, window = hit
+        self.remaining = window.ends_at - clock()
+        return count <= window.limit
+
+    def wait(self) -> float:
+        return max(self.remaining, 0.0)
 
 
-class AuthRateThrottle(_LiveRatesMixin, throttling.SimpleRateThrottle):
+def _hits_count(request, view, asking: CounterThrottle) -> dict:
+    """Count this request for every counter throttle of `view`, in one trip.
+
+    Returns (and keeps on the request) {throttle class: (count, window) or
+    None}.
+    """
+    throttles = {type(asking): asking}
+    for throttle in view.get_throttles():
+        if isinstance(throttle, CounterThrottle):
+            throttles.setdefault(type(throttle), throttle)
+    now = clock()
+    windows = {cls: t.window(request, view, now) for cls, t in throttles.items()}
+    ttls = {
+        # A second beyond the window's end, so that a counter never expires
+        # while its window is still open.
+        w.key: int(w.ends_at - now) + 1
+        for w in windows.values()
+        if w is not None
+    }
+    counts = counters_incr(cache, ttls) if ttls else {}
+    hits = {
+        cls: None if w is None else (counts[w.key], w) for cls, w in windows.items()
+    }
+    request.throttle_hits = {**getattr(request, "throttle_hits", {}), **hits}
+    return request.throttle_hits
+
+
+class AnonRateThrottle(CounterThrottle):
+    """Anonymous requests, per client address."""
+
+    scope = "anon"
+
+    def get_ident_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.get_ident(request)
+
+
+class UserRateThrottle(CounterThrottle):
+    """Every request: per account, or per address when anonymous."""
+
+    scope = "user"
+
+    def get_ident_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return request.user.pk
+        return self.get_ident(request)
+
+
+class AuthRateThrottle(CounterThrottle):
     """Login, registration and token refresh: counted per client address."""
 
     scope = "auth"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": self.get_ident(request),
-        }
+    def get_ident_key(self, request, view):
+        return self.get_ident(request)

@@ -14,9 +14,27 @@ MAX_TEXT = 2000
 # --- Input -------------------------------------------------------------------
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else.
+
+    DRF's IntegerField also takes "5", "5.0", 5.0 and strings with spaces;
+    a client that sends those has a bug worth hearing about (docs/orders.md).
+    """
+
+    default_error_messages = {
+        "invalid": "A valid integer is required: a JSON whole number, not in quotes."
+    }
+
+    def to_internal_value(self, data):
+        # bool is an int subclass: true is not a quantity.
+        if type(data) is not int:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class OrderLineInputSerializer(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    product = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
 class OrderPlaceInputSerializer(serializers.Serializer):

@@ -106,8 +106,9 @@ def test_two_instances_share_state_behind_haproxy(balancer, gunicorns, redis_db)
         answers.append((status, _served_by(response)))
     assert [s for s, _ in answers] == [401] * 5 + [429] * 2
     assert {by for _, by in answers[:5]} == {"web1", "web2"}
-    keys = [k.decode() for k in redis_db.keys("*throttle_auth_*")]
-    assert keys and all(k.endswith("throttle_auth_127.0.0.2") for k in keys), keys
+    # One fixed-window counter per scope, client and window, shared by both.
+    keys = [k.decode() for k in redis_db.keys("*throttle:auth:*")]
+    assert keys and all(":throttle:auth:127.0.0.2:" in k for k in keys), keys
     # ...and it is the real client's address the logs name, on both.
     for server in gunicorns:
         log = open(server.log_path).read()

@@ -28,3 +28,27 @@ def test_redis_cache_reuses_one_client_and_still_works():
     assert cache._cache.get_client() is cache._cache.get_client()
     assert cache._cache.get_client(write=True) is cache._cache.get_client(key)
     cache.delete(key)
+
+
+def test_incr_many_counts_every_key_in_one_command_with_its_ttl():
+    cache = RedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": uuid.uuid4().hex})
+    client = cache._cache.get_client(write=True)
+    assert cache.incr_many({"a": 60, "b": 5}) == {"a": 1, "b": 1}
+    sent = []
+    real_execute_command = client.execute_command
+
+    def execute_command(*args, **kwargs):
+        sent.append(args[0])
+        return real_execute_command(*args, **kwargs)
+
+    client.execute_command = execute_command
+    try:
+        assert cache.incr_many({"a": 60, "b": 5, "c": 5}) == {"a": 2, "b": 2, "c": 1}
+    finally:
+        del client.execute_command
+
+    assert sent == ["EVALSHA"]  # one round trip, whatever the number of keys
+    assert cache.get("a") == 2  # a plain integer, readable through the cache
+    assert 0 < client.ttl(cache.make_key("a")) <= 60
+    assert 0 < client.ttl(cache.make_key("b")) <= 5
+    cache.delete_many(["a", "b", "c"])

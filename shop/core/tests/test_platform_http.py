@@ -8,9 +8,18 @@ import re
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
+from rest_framework import pagination
+from rest_framework.request import Request
 
 from shop.core.logging import RequestIdFilter, request_id_var
+from shop.core.middleware import (
+    SiteAuthenticationMiddleware,
+    SiteMessageMiddleware,
+    SiteSessionMiddleware,
+)
+from shop.core.pagination import LimitOffsetPagination
 
 ME = "/api/v1/users/me/"
 REGISTER = "/api/v1/auth/register/"
@@ -253,3 +262,38 @@ def test_log_lines_carry_the_client_address_the_proxy_saw(api_client):
     finally:
         logger.removeHandler(handler)
     assert seen == ["203.0.113.5"]
+
+
+@pytest.mark.parametrize(
+    ("path", "site"), [("/api/v1/products/", False), ("/admin/", True)]
+)
+def test_session_auth_and_messages_middleware_run_only_outside_the_api(path, site):
+    seen = {}
+
+    def view(request):
+        seen.update(
+            session=hasattr(request, "session"),
+            user=hasattr(request, "user"),
+            messages=hasattr(request, "_messages"),
+        )
+        return HttpResponse()
+
+    handler = SiteSessionMiddleware(
+        SiteAuthenticationMiddleware(SiteMessageMiddleware(view))
+    )
+    assert handler(RequestFactory().get(path)).status_code == 200
+    assert seen == {"session": site, "user": site, "messages": site}
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?limit=10", "?offset=40", "?search=a%20b&limit=5&offset=5", "?x="]
+)
+@pytest.mark.parametrize("total", [0, 20, 21, 200])
+def test_page_links_are_drfs(query, total):
+    links = []
+    for paginator in (LimitOffsetPagination(), pagination.LimitOffsetPagination()):
+        paginator.default_limit, paginator.max_limit = 20, 100
+        request = Request(RequestFactory().get(f"/api/v1/products/{query}"))
+        paginator.paginate_queryset(list(range(total)), request)
+        links.append((paginator.get_next_link(), paginator.get_previous_link()))
+    assert links[0] == links[1]

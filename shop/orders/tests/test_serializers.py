@@ -8,7 +8,7 @@ from rest_framework.renderers import JSONRenderer
 
 from shop.catalog.tests.factories import ProductFactory
 from shop.orders.selectors import order_get
-from shop.orders.serializers import OrderSerializer
+from shop.orders.serializers import OrderPlaceInputSerializer, OrderSerializer
 from shop.orders.tests.helpers import place
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,50 @@ def test_order_list_renders_each_order_like_the_detail(customer):
     many = OrderSerializer(orders, many=True).data
 
     assert [dict(d) for d in many] == [OrderSerializer(o).data for o in orders]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"product": 1, "quantity": "5"},
+        {"product": "1", "quantity": 5},
+        {"product": 1, "quantity": " 5"},
+        {"product": 1, "quantity": True},
+        {"product": True, "quantity": 1},
+        {"product": 1, "quantity": 5.0},
+        {"product": 1.0, "quantity": 5},
+        {"product": 1, "quantity": None},
+    ],
+    ids=[
+        "quantity-text",
+        "product-text",
+        "padded",
+        "quantity-bool",
+        "product-bool",
+        "quantity-float",
+        "product-float",
+        "null",
+    ],
+)
+def test_product_and_quantity_must_be_json_integers(line):
+    payload = OrderPlaceInputSerializer(data={"items": [line]})
+
+    assert not payload.is_valid()
+    assert "items" in payload.errors
+
+
+def test_json_integers_are_accepted():
+    payload = OrderPlaceInputSerializer(data={"items": [{"product": 7, "quantity": 5}]})
+
+    assert payload.is_valid(), payload.errors
+    assert payload.validated_data["items"] == [{"product": 7, "quantity": 5}]
+
+
+def test_schema_types_product_and_quantity_as_integers():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    line = schema["components"]["schemas"]["OrderLineInputRequest"]["properties"]
+    for name in ("product", "quantity"):
+        assert line[name]["type"] == "integer"
+        assert line[name]["minimum"] == 1

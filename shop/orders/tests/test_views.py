@@ -125,6 +125,20 @@ def test_invalid_items_are_400(customer_client, items):
     assert not Order.objects.exists()
 
 
+def test_a_quantity_sent_as_text_is_400_and_places_nothing(customer_client):
+    product = ProductFactory(stock=10)
+
+    response = customer_client.post(
+        URL, {"items": [{"product": product.pk, "quantity": "5"}]}, format="json"
+    )
+
+    assert response.status_code == 400, response.json()
+    assert response.json()["extra"]["fields"]["items"]["0"]["quantity"]
+    assert not Order.objects.exists()
+    product.refresh_from_db()
+    assert product.stock == 10
+
+
 def test_missing_items_is_400(customer_client):
     response = customer_client.post(URL, {})
     assert response.status_code == 400

@@ -2,10 +2,14 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from shop.conftest import auth_client
+from shop.core import throttling
+from shop.core.cache import counters_incr
 from shop.core.testing import assert_error
 from shop.users.tests.factories import DEFAULT_PASSWORD
 
@@ -127,3 +131,74 @@ def test_user_rate_applies_per_account(customer, other_customer):
     assert_error(client.get(ME), 429, "throttled")
 
     assert auth_client(other_customer).get(ME).status_code == 200
+
+
+# --- fixed-window counters -------------------------------------------------
+
+PRODUCTS = "/api/v1/products/"
+
+
+@_rates(anon="5/min", user="50/min")
+def test_a_counter_is_one_integer_per_scope_client_and_window(monkeypatch):
+    monkeypatch.setattr(throttling, "clock", lambda: 600.5)  # window 10
+    client = APIClient(REMOTE_ADDR="203.0.113.9")
+    for _ in range(3):
+        assert client.get(PRODUCTS).status_code == 200
+
+    assert cache.get("throttle:anon:203.0.113.9:10") == 3
+    assert cache.get("throttle:user:203.0.113.9:10") == 3
+
+
+@_rates(anon="1000/min", user="1000/min")
+def test_every_scope_of_a_request_is_counted_in_one_cache_call(monkeypatch):
+    calls = []
+
+    def counters_incr(cache, ttls):
+        calls.append(sorted(key.split(":")[1] for key in ttls))
+        return real_counters_incr(cache, ttls)
+
+    real_counters_incr = throttling.counters_incr
+    monkeypatch.setattr(throttling, "counters_incr", counters_incr)
+
+    assert APIClient().get(PRODUCTS).status_code == 200
+
+    assert calls == [["anon", "user"]]
+
+
+@_rates(anon="2/min")
+def test_the_next_window_starts_a_new_count(monkeypatch):
+    now = [1200.0 + 45]  # 15 s left in window 20
+    monkeypatch.setattr(throttling, "clock", lambda: now[0])
+    client = APIClient()
+    for _ in range(2):
+        assert client.get(PRODUCTS).status_code == 200
+
+    refused = client.get(PRODUCTS)
+
+    assert_error(refused, 429, "throttled")
+    assert refused["Retry-After"] == "16"
+    now[0] = 1260.0
+    assert client.get(PRODUCTS).status_code == 200
+
+
+@_rates(user="2/min")
+def test_a_customer_is_counted_by_account_not_address(customer):
+    for address in ("203.0.113.1", "203.0.113.2"):
+        client = auth_client(customer)
+        client.defaults["REMOTE_ADDR"] = address
+        assert client.get(ME).status_code == 200
+
+    assert_error(auth_client(customer).get(ME), 429, "throttled")
+
+
+def test_rates_parse_like_drf():
+    assert throttling.parse_rate("120/min") == (120, 60)
+    assert throttling.parse_rate("10/s") == (10, 1)
+    assert throttling.parse_rate("5/hour") == (5, 3600)
+    assert throttling.parse_rate("1000/day") == (1000, 86400)
+
+
+def test_counters_incr_works_on_any_django_cache():
+    local = LocMemCache("throttle-test", {})
+    assert counters_incr(local, {"a": 60}) == {"a": 1}
+    assert counters_incr(local, {"a": 60, "b": 60}) == {"a": 2, "b": 1}
