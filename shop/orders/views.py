@@ -14,6 +14,7 @@ from shop.orders.serializers import (
     OrderStatusInputSerializer,
     OrderSummarySerializer,
 )
+from shop.users.permissions import HasVerifiedEmail
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
@@ -55,6 +56,9 @@ class OrderViewSet(
     def get_permissions(self):
         if self.action == "set_status":
             return [*super().get_permissions(), ManagesOrders()]
+        if self.action == "create":
+            # 403 `email_unverified` while REQUIRE_VERIFIED_EMAIL is on.
+            return [*super().get_permissions(), HasVerifiedEmail()]
         return super().get_permissions()
 
     @extend_schema(
