@@ -1,9 +1,10 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shop.core.schema import ErrorSerializer
 from shop.orders import selectors, services
 from shop.orders.filters import OrderFilter
 from shop.orders.models import Order
@@ -63,7 +64,14 @@ class OrderViewSet(
 
     @extend_schema(
         request=OrderPlaceInputSerializer,
-        responses={201: OrderSerializer},
+        responses={
+            201: OrderSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="`email_unverified`: REQUIRE_VERIFIED_EMAIL is on "
+                "and the caller's address is not verified.",
+            ),
+        },
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Place an order",
     )

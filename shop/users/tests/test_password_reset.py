@@ -1,5 +1,6 @@
 """Password reset through the API: mail, single use, expiry, revocation."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from shop.core.testing import assert_error
 from shop.outbox.models import Delivery, OutboxEvent
 from shop.users.tests.factories import DEFAULT_PASSWORD, UserFactory
 from shop.users.tests.links import link_params
-from shop.users.tokens import uid_encode
+from shop.users.tokens import password_reset_token, uid_encode
 
 RESET = "/api/v1/auth/password-reset/"
 CONFIRM = "/api/v1/auth/password-reset/confirm/"
@@ -266,3 +267,31 @@ def test_reset_confirmations_are_throttled():
     for _ in range(3):
         assert_error(client.post(CONFIRM, link), 400, "password_reset_link_invalid")
     assert_error(client.post(CONFIRM, link), 429, "throttled")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uses_of_one_link_set_one_password(is_postgres):
+    if not is_postgres:
+        pytest.skip("concurrent writers need PostgreSQL")
+    user = UserFactory()
+    link = {"uid": uid_encode(user), "token": password_reset_token.make_token(user)}
+    barrier = threading.Barrier(4)
+    statuses = []
+
+    def confirm(n):
+        try:
+            barrier.wait()
+            response = APIClient().post(
+                CONFIRM, {**link, "new_password": f"{NEW_PASSWORD}-{n}"}
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [204, 400, 400, 400]
