@@ -18,6 +18,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Before the admin, whose catch-all would swallow admin/password_reset/.
+    path("", include("shop.users.admin_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -173,6 +173,9 @@ def test_env_example_documents_every_setting_the_spec_lists():
         "SECURE_SSL_REDIRECT",
         "THROTTLE_RATES",
         "NUM_PROXIES",
+        "FRONTEND_URL",
+        "PASSWORD_RESET_TIMEOUT",
+        "REQUIRE_VERIFIED_EMAIL",
     }
     assert required <= documented, required - documented
     # Each variable, or group of related variables, follows a comment.

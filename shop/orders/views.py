@@ -1,9 +1,10 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shop.core.schema import ErrorSerializer
 from shop.orders import selectors, services
 from shop.orders.filters import OrderFilter
 from shop.orders.models import Order
@@ -14,6 +15,7 @@ from shop.orders.serializers import (
     OrderStatusInputSerializer,
     OrderSummarySerializer,
 )
+from shop.users.permissions import HasVerifiedEmail
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
@@ -55,11 +57,21 @@ class OrderViewSet(
     def get_permissions(self):
         if self.action == "set_status":
             return [*super().get_permissions(), ManagesOrders()]
+        if self.action == "create":
+            # 403 `email_unverified` while REQUIRE_VERIFIED_EMAIL is on.
+            return [*super().get_permissions(), HasVerifiedEmail()]
         return super().get_permissions()
 
     @extend_schema(
         request=OrderPlaceInputSerializer,
-        responses={201: OrderSerializer},
+        responses={
+            201: OrderSerializer,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="`email_unverified`: REQUIRE_VERIFIED_EMAIL is on "
+                "and the caller's address is not verified.",
+            ),
+        },
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Place an order",
     )

@@ -193,6 +193,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Account e-mails (docs/accounts.md) ------------------------------------
+# Base of the links in customer mails: {FRONTEND_URL}/reset-password?uid=&token=,
+# /verify-email and /confirm-email are pages of the shop's own front end.
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+# Seconds a password reset, verification or e-mail change link stays valid
+# (Django's token generator reads this one setting for all of them).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+# On: accounts whose address is not verified cannot place orders (403).
+REQUIRE_VERIFIED_EMAIL = env.bool("REQUIRE_VERIFIED_EMAIL", default=False)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

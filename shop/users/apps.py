@@ -21,3 +21,5 @@ class UsersConfig(AppConfig):
         # would be collected at once and never run. Sent once per app, so
         # permissions of apps migrated after this one are granted too.
         post_migrate.connect(_sync_shop_staff_group, dispatch_uid="shop_staff_group")
+        # Registers the account mails as outbox handlers.
+        from shop.users import notifications  # noqa: F401

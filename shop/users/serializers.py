@@ -15,6 +15,15 @@ LOGIN_FAILED = "No active account found with these credentials."
 
 class UserSerializer(serializers.ModelSerializer):
     role = serializers.CharField(read_only=True)
+    email_verified = serializers.BooleanField(
+        source="is_email_verified",
+        read_only=True,
+        help_text="Whether the login address has been confirmed by its link.",
+    )
+    pending_email = serializers.EmailField(
+        read_only=True,
+        help_text="A new login address waiting for confirmation; empty if none.",
+    )
 
     class Meta:
         model = User
@@ -25,6 +34,8 @@ class UserSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "role",
+            "email_verified",
+            "pending_email",
             "date_joined",
         ]
         read_only_fields = fields
@@ -76,12 +87,28 @@ class UserRegisterInputSerializer(serializers.Serializer):
 
 
 class UserMeUpdateSerializer(serializers.ModelSerializer):
-    """Profile fields a user may change about themselves; nothing else."""
+    """Profile fields a user may change about themselves; nothing else.
+
+    `email` does not change the login address: it starts an e-mail change
+    (the view calls user_email_change_request), done when the new address
+    opens its confirmation link.
+    """
+
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        write_only=True,
+        help_text="New login address: held as `pending_email` until the link "
+        "mailed to it is opened; the current address is kept until then.",
+    )
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name"]
+        fields = ["email", "username", "first_name", "last_name"]
         extra_kwargs = {"username": {"required": False}}
+
+    def validate_email(self, value):
+        return normalize_email_address(value)
 
     def validate_username(self, value):
         taken = User.objects.filter(username__iexact=value).exclude(pk=self.instance.pk)
@@ -89,10 +116,36 @@ class UserMeUpdateSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("This username is taken.")
         return value
 
+    def update(self, instance, validated_data):
+        # The address changes only through user_email_change_confirm.
+        validated_data.pop("email", None)
+        return super().update(instance, validated_data)
+
 
 class PasswordChangeInputSerializer(serializers.Serializer):
     old_password = serializers.CharField(max_length=128)
     new_password = serializers.CharField(max_length=128)
+
+
+class PasswordResetRequestInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class AcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(
+        help_text="The same text whether or not an account has this address."
+    )
+
+
+class LinkInputSerializer(serializers.Serializer):
+    """The two query parameters of a link from an account mail."""
+
+    uid = serializers.CharField(max_length=64, help_text="`uid` of the link.")
+    token = serializers.CharField(max_length=128, help_text="`token` of the link.")
+
+
+class PasswordResetConfirmInputSerializer(LinkInputSerializer):
+    new_password = serializers.CharField(max_length=128, write_only=True)
 
 
 class LogoutInputSerializer(serializers.Serializer):

@@ -2,14 +2,29 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import (
     BlacklistedToken,
     OutstandingToken,
 )
 
+from shop.outbox.events import event_record
+from shop.users.exceptions import (
+    EmailAlreadyVerified,
+    EmailChangeLinkInvalid,
+    EmailTaken,
+    EmailVerificationLinkInvalid,
+    PasswordResetLinkInvalid,
+)
 from shop.users.models import User, normalize_email_address
+from shop.users.tokens import (
+    email_change_token,
+    email_verification_token,
+    password_reset_token,
+    uid_decode,
+)
 
 SHOP_STAFF_GROUP = "Shop staff"
 # Every permission of the app, in an AppConfig's `staff_permissions`.
@@ -64,6 +79,8 @@ def user_register(
     _password_check(password, user=user, field="password")
     user.set_password(password)
     user.save()
+    # Its verification mail (shop/users/notifications.py).
+    _event(user_id=user.pk, type="user.registered")
     return user
 
 
@@ -86,6 +103,15 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     """
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["The current password is wrong."]})
+    user_password_set(user=user, new_password=new_password)
+
+
+@transaction.atomic
+def user_password_set(*, user: User, new_password: str) -> None:
+    """Set a validated new password and revoke every earlier token of the user.
+
+    The one path of password change, API reset and admin reset.
+    """
     _password_check(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -102,6 +128,169 @@ def user_refresh_tokens_revoke(*, user: User) -> int:
         ignore_conflicts=True,
     )
     return len(revoked)
+
+
+# --- Password reset -------------------------------------------------------
+
+
+def user_password_reset_request(*, email: str, site_url: str = "") -> None:
+    """Record a reset-link mail for the account of `email`, if there is one.
+
+    Known and unknown addresses take the same path (one look-up, one event,
+    one delivery, one nudge) and the mail goes out from a worker, so neither
+    the answer nor its timing tells whether an account exists. The worker
+    decides at send time whether there is anyone to mail. With `site_url`
+    (the admin's reset form) only staff accounts qualify and the link leads
+    to the admin's reset page on that site.
+    """
+    accounts = User.objects.filter(email=normalize_email_address(email))
+    if site_url:
+        accounts = accounts.filter(is_staff=True)
+    user_id = accounts.values_list("pk", flat=True).first()
+    payload = {"site_url": site_url} if site_url else {}
+    with transaction.atomic():
+        _event(user_id=user_id, type="user.password_reset_requested", **payload)
+
+
+@transaction.atomic
+def user_password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """Set the password a reset link allows, once, and sign out everywhere.
+
+    The account row is locked first, so two requests with one link queue:
+    the second sees the new password hash and the link no longer matches.
+    """
+    user = _link_user(uid)
+    if (
+        user is None
+        or not user.is_active
+        or not password_reset_token.check_token(user, token)
+    ):
+        raise PasswordResetLinkInvalid()
+    user_password_set(user=user, new_password=new_password)
+    if user.email_verified_at is None:
+        # The link came through that mailbox: the address is proven.
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+# --- E-mail verification ---------------------------------------------------
+
+
+@transaction.atomic
+def user_email_verify(*, uid: str, token: str) -> User:
+    """Mark the account's address verified, once, from its verification link."""
+    user = _link_user(uid)
+    if (
+        user is None
+        or not user.is_active
+        or user.email_verified_at is not None
+        or not email_verification_token.check_token(user, token)
+    ):
+        raise EmailVerificationLinkInvalid()
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    return user
+
+
+@transaction.atomic
+def user_email_verification_resend(*, user: User) -> None:
+    """Record another verification mail for an unverified address."""
+    if user.email_verified_at is not None:
+        raise EmailAlreadyVerified()
+    _event(user_id=user.pk, type="user.email_verification_requested")
+
+
+# --- E-mail change ---------------------------------------------------------
+
+
+@transaction.atomic
+def user_email_change_request(*, user: User, new_email: str) -> User:
+    """Hold `new_email` as pending and record its confirmation mail.
+
+    The login address stays until the link sent to the new address is
+    opened. Asking for the current address withdraws a pending change.
+    """
+    new_email = normalize_email_address(new_email)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if new_email == locked.email:
+        locked.pending_email = ""
+        locked.save(update_fields=["pending_email"])
+        return locked
+    if User.objects.filter(email=new_email).exclude(pk=locked.pk).exists():
+        raise ValidationError({"email": ["An account with this email exists."]})
+    locked.pending_email = new_email
+    locked.save(update_fields=["pending_email"])
+    _event(user_id=locked.pk, type="user.email_change_requested")
+    return locked
+
+
+@transaction.atomic
+def user_email_change_confirm(*, uid: str, token: str) -> User:
+    """Make the pending address the login address, once, from its link.
+
+    The old address is told (`user.email_changed`). A username that was the
+    old address follows it, so the old address stays free to register.
+    """
+    user = _link_user(uid)
+    if (
+        user is None
+        or not user.is_active
+        or not user.pending_email
+        or not email_change_token.check_token(user, token)
+    ):
+        raise EmailChangeLinkInvalid()
+    old_email, new_email = user.email, user.pending_email
+    others = User.objects.exclude(pk=user.pk)
+    # Checked at request time too; another account may have taken it since.
+    if others.filter(email=new_email).exists():
+        raise EmailTaken()
+    fields = ["email", "pending_email", "email_verified_at"]
+    if (
+        user.username.lower() == old_email
+        and not others.filter(username__iexact=new_email).exists()
+    ):
+        user.username = new_email
+        fields.append("username")
+    user.email, user.pending_email = new_email, ""
+    user.email_verified_at = timezone.now()
+    try:
+        # A savepoint: a concurrent taker of the address fails the unique
+        # constraint here, which is still this same 400.
+        with transaction.atomic():
+            user.save(update_fields=fields)
+    except IntegrityError as exc:
+        raise EmailTaken() from exc
+    # The addresses travel in the payload: by send time `email` is the new one.
+    _event(
+        user_id=user.pk,
+        type="user.email_changed",
+        old_email=old_email,
+        new_email=new_email,
+    )
+    return user
+
+
+# --- Helpers ---------------------------------------------------------------
+
+
+def _event(*, user_id: int | None, type: str, **payload) -> None:
+    # The payload names the account, never a token: the handler makes the
+    # token from the account's state when it sends the mail.
+    event_record(
+        type=type,
+        aggregate_type="user",
+        aggregate_id=user_id or "",
+        payload={"user_id": user_id, **payload},
+    )
+
+
+def _link_user(uid: str) -> User | None:
+    """The account a link names, locked for the rest of the transaction."""
+    user_id = uid_decode(uid)
+    if user_id is None:
+        return None
+    return User.objects.select_for_update().filter(pk=user_id).first()
 
 
 def _password_check(password: str, *, user: User, field: str) -> None:

@@ -11,12 +11,17 @@ from rest_framework_simplejwt.serializers import TokenVerifySerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from shop.core.permissions import StaffModelPermissions
+from shop.core.schema import ErrorSerializer
 from shop.core.throttling import AuthRateThrottle
 from shop.users import selectors, services
 from shop.users.filters import UserFilter
 from shop.users.serializers import (
+    AcceptedSerializer,
+    LinkInputSerializer,
     LogoutInputSerializer,
     PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetRequestInputSerializer,
     TokenPairSerializer,
     TokenRotateSerializer,
     UserMeUpdateSerializer,
@@ -94,6 +99,138 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+PASSWORD_RESET_ACCEPTED = (
+    "If an account uses this address, a link to choose a new password is on "
+    "its way there."
+)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=PasswordResetRequestInputSerializer,
+        responses={
+            202: AcceptedSerializer,
+            400: _error("`validation_error`: not an email address."),
+        },
+        summary="Mail a password reset link",
+        description=(
+            "Answers 202 with the same body whether or not an account uses the "
+            "address; a worker mails the link "
+            "(`{FRONTEND_URL}/reset-password?uid=…&token=…`), valid once and "
+            "for `PASSWORD_RESET_TIMEOUT` seconds. Throttled (`auth` scope)."
+        ),
+    )
+    def post(self, request):
+        payload = PasswordResetRequestInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.user_password_reset_request(email=payload.validated_data["email"])
+        return Response(
+            {"detail": PASSWORD_RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=PasswordResetConfirmInputSerializer,
+        responses={
+            204: OpenApiResponse(
+                description="Password set; every earlier token is revoked."
+            ),
+            400: _error(
+                "`password_reset_link_invalid`: the link is malformed, expired "
+                "or already used. `validation_error`: the new password fails "
+                "the password rules (`extra.fields.new_password`)."
+            ),
+        },
+        summary="Set a new password from a reset link",
+    )
+    def post(self, request):
+        payload = PasswordResetConfirmInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.user_password_reset_confirm(**payload.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=LinkInputSerializer,
+        responses={
+            204: OpenApiResponse(description="The address is verified."),
+            400: _error(
+                "`email_verification_link_invalid`: malformed, expired or "
+                "already used. `validation_error`: uid or token missing."
+            ),
+        },
+        summary="Verify the account's address from its verification link",
+    )
+    def post(self, request):
+        payload = LinkInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.user_email_verify(**payload.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerificationResendView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthRateThrottle]
+    schema_error_codes = ("409",)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="A new verification mail is queued."),
+            409: _error("`email_already_verified`."),
+        },
+        summary="Mail the verification link again",
+    )
+    def post(self, request):
+        services.user_email_verification_resend(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailChangeConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=LinkInputSerializer,
+        responses={
+            204: OpenApiResponse(
+                description="The pending address is now the login address; "
+                "the old address is told by mail."
+            ),
+            400: _error(
+                "`email_change_link_invalid`: malformed, expired, already used "
+                "or replaced by a newer change. `email_taken`: another account "
+                "took the address since it was asked for."
+            ),
+        },
+        summary="Confirm a new login address from its link",
+    )
+    def post(self, request):
+        payload = LinkInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.user_email_change_confirm(**payload.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class UserViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -109,7 +246,20 @@ class UserViewSet(
     @extend_schema(
         methods=["PATCH"],
         request=UserMeUpdateSerializer,
-        responses={200: UserSerializer},
+        responses={
+            200: UserSerializer,
+            400: _error(
+                "`validation_error`: e.g. a username or `email` another account "
+                "uses (`extra.fields`)."
+            ),
+        },
+        description=(
+            "Profile fields change at once. A new `email` only becomes "
+            "`pending_email` and is mailed a confirmation link "
+            "(`POST auth/email-change/confirm/`); sending the current address "
+            "withdraws a pending change. Requests with `email` are throttled "
+            "in the `auth` scope."
+        ),
     )
     @extend_schema(methods=["GET"], responses={200: UserSerializer})
     # Permissions set on the route, not per action, so a method the route
@@ -127,8 +277,20 @@ class UserViewSet(
                 request.user, data=request.data, partial=True
             )
             payload.is_valid(raise_exception=True)
+            new_email = payload.validated_data.get("email")
+            if new_email is not None:
+                # Each request mails an address of the caller's choosing.
+                self._throttle(request, AuthRateThrottle())
+                services.user_email_change_request(
+                    user=request.user, new_email=new_email
+                )
+                request.user.refresh_from_db(fields=["pending_email"])
             payload.save()
         return Response(UserSerializer(request.user).data)
+
+    def _throttle(self, request, throttle) -> None:
+        if not throttle.allow_request(request, self):
+            self.throttled(request, throttle.wait())
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
     @action(

@@ -68,7 +68,9 @@ def test_me_update_ignores_privilege_and_identity_fields(customer_client, custom
     customer.refresh_from_db()
     assert response.status_code == 200
     assert customer.first_name == "Renamed"
+    # The address only becomes pending until the new mailbox confirms it.
     assert customer.email == email
+    assert customer.pending_email == "takeover@example.com"
     assert customer.role == "customer"
     assert (customer.is_staff, customer.is_superuser, customer.is_active) == (
         False,

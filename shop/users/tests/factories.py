@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from shop.users.models import User
 from shop.users.services import shop_staff_group_sync
@@ -13,6 +14,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     password = factory.django.Password(DEFAULT_PASSWORD)
     is_active = True
+    # Verified, as accounts older than verification are; pass None for a
+    # fresh unverified one.
+    email_verified_at = factory.LazyFunction(timezone.now)
 
     class Meta:
         model = User
