@@ -25,6 +25,7 @@ from shop.catalog.validators import (
     sku_validator,
     slug_normalize,
 )
+from shop.core.strict import StrictJSONMixin
 
 
 def _iso(value) -> str:
@@ -83,7 +84,7 @@ class ProductSerializer(serializers.Serializer):
         )
 
 
-class ProductInputSerializer(serializers.Serializer):
+class ProductInputSerializer(StrictJSONMixin, serializers.Serializer):
     """What staff send to create (POST) or change (PUT/PATCH) a product.
 
     `stock` is the wanted stock level: the difference to the current level is
@@ -149,7 +150,7 @@ class ProductInputSerializer(serializers.Serializer):
         return attrs
 
 
-class StockAdjustInputSerializer(serializers.Serializer):
+class StockAdjustInputSerializer(StrictJSONMixin, serializers.Serializer):
     delta = serializers.IntegerField(
         min_value=-MAX_STOCK,
         max_value=MAX_STOCK,
@@ -170,13 +171,20 @@ class StockAdjustInputSerializer(serializers.Serializer):
         return value
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(StrictJSONMixin, serializers.ModelSerializer):
     """Categories are reference data: read and written with one serializer."""
 
+    name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(
         max_length=SLUG_MAX_LENGTH,
         required=False,
         help_text="Derived from the name when left out on creation.",
+    )
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Id of the parent category; null for a top-level one.",
     )
     description = serializers.CharField(
         max_length=10_000, required=False, allow_blank=True

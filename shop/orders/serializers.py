@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
 
+from shop.core.strict import StrictJSONMixin
 from shop.orders.models import Order
 from shop.orders.services import MAX_LINE_QUANTITY, MAX_ORDER_LINES, LineRequest
 
@@ -14,12 +15,12 @@ MAX_TEXT = 2000
 # --- Input -------------------------------------------------------------------
 
 
-class OrderLineInputSerializer(serializers.Serializer):
+class OrderLineInputSerializer(StrictJSONMixin, serializers.Serializer):
     product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
-class OrderPlaceInputSerializer(serializers.Serializer):
+class OrderPlaceInputSerializer(StrictJSONMixin, serializers.Serializer):
     """What a client may send to place an order.
 
     Prices and totals are not fields: whatever a client sends for them is
@@ -62,7 +63,7 @@ class OrderPlaceInputSerializer(serializers.Serializer):
         }
 
 
-class OrderStatusInputSerializer(serializers.Serializer):
+class OrderStatusInputSerializer(StrictJSONMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices)
 
 
