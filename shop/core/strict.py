@@ -108,8 +108,10 @@ def _json_type_error(field, value) -> str | None:
     return None
 
 
+# Checks every field's JSON type before DRF coerces it (see the module doc).
+# A comment, not a docstring: drf-spectacular would publish a docstring as
+# the description of every input component that has none of its own.
 class StrictJSONMixin:
-    """Check every field's JSON type before DRF coerces it (see module doc)."""
 
     def to_internal_value(self, data):
         errors = {}
