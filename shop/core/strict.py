@@ -112,7 +112,6 @@ def _json_type_error(field, value) -> str | None:
 # A comment, not a docstring: drf-spectacular would publish a docstring as
 # the description of every input component that has none of its own.
 class StrictJSONMixin:
-
     def to_internal_value(self, data):
         errors = {}
         if isinstance(data, dict):
@@ -151,3 +150,27 @@ def query_bool(value: str) -> bool:
     if value == "false":
         return False
     raise ValueError(value)
+
+
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+class QueryDateField(serializers.DateField):
+    """A query-string date exactly as `format: date` writes it: YYYY-MM-DD.
+
+    DRF (via Python's fromisoformat) also takes `20240105` and `2024-1-5`.
+    """
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not _DATE_RE.match(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class QueryIntegerField(serializers.IntegerField):
+    """A query-string integer as decimal digits only (no `5.0`, ` 5`, `+5`)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _INT_RE.match(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
