@@ -79,6 +79,7 @@ class ShopAutoSchema(AutoSchema):
             schema["pattern"] = decimal_pattern(field)
         elif isinstance(field, serializers.PrimaryKeyRelatedField):
             schema.setdefault("minimum", 1)
+        schema.update(getattr(field, "openapi_extra", {}))
         return schema
 
     def _insert_field_validators(self, field, schema):

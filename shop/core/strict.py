@@ -152,6 +152,19 @@ def query_bool(value: str) -> bool:
     raise ValueError(value)
 
 
+class NonZeroIntegerField(serializers.IntegerField):
+    """An integer other than 0; the schema says so with `not: {enum: [0]}`."""
+
+    default_error_messages = {"zero": "May not be zero."}
+    openapi_extra = {"not": {"enum": [0]}}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value == 0:
+            self.fail("zero")
+        return value
+
+
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 

@@ -194,12 +194,19 @@ class ReportView(APIView):
     result: ReportResult
 
     def get(self, request):
+        params = request.query_params
         names = [*self.input_serializer_class().fields, "format"]
-        repeated = repeated_params(request.query_params, names)
-        if repeated:
-            raise serializers.ValidationError(
-                {name: ["Give this parameter once."] for name in repeated}
-            )
+        errors = {
+            name: ["Give this parameter once."]
+            for name in repeated_params(params, names)
+        }
+        # DRF reads an empty optional query value as absent; the schema's
+        # dates, numbers and choices have no empty form.
+        errors.update(
+            {name: ["May not be empty."] for name in names if params.get(name) == ""}
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         payload = self.input_serializer_class(data=request.query_params)
         payload.is_valid(raise_exception=True)
         report_range = payload.validated_data["range"]
@@ -215,7 +222,12 @@ class ReportView(APIView):
         return Response(data)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400 or getattr(response, "exception", False):
+        no_report = not hasattr(self, "result")  # an error, or OPTIONS
+        if (
+            no_report
+            or response.status_code >= 400
+            or getattr(response, "exception", False)
+        ):
             # Errors always in the one JSON shape, even when CSV was asked for.
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"

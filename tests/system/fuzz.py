@@ -50,6 +50,15 @@ STATE_DEPENDENT = {
     "products_update": ("400", "duplicate SKU or slug, unknown category"),
     "products_partial_update": ("400", "duplicate SKU or slug, unknown category"),
     "orders_create": ("400,422", "unknown/inactive product; key reused"),
+    # Not state, but rules no OpenAPI 3.0 schema can state either: across two
+    # parameters (date_from after date_to, a span over 3660 days) ...
+    "reports_sales_retrieve": ("400", "date range rules"),
+    "reports_top_products_retrieve": ("400", "date range rules"),
+    "reports_customers_retrieve": ("400", "date range rules"),
+    "reports_status_retrieve": ("400", "date range rules"),
+    # ... and about a file's content (a JPEG, PNG or WebP image that decodes,
+    # at most 5 MB and 4096x4096 pixels; the schema says `format: binary`).
+    "products_image_create": ("400", "not a usable image"),
 }
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 

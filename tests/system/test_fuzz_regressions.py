@@ -292,3 +292,28 @@ def test_idempotency_keys_the_schema_forbids_are_400(customer_client, product, k
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_idempotency_key"
+
+
+@pytest.mark.parametrize("param", ["date_to", "date_from", "group_by"])
+def test_an_empty_report_parameter_is_400(staff_client, param):
+    response = staff_client.get(f"{API}/reports/sales/?{param}=")
+
+    assert response.status_code == 400
+    assert param in response.json()["extra"]["fields"]
+
+
+def test_options_on_a_csv_report_is_no_server_error(staff_client):
+    response = staff_client.options(f"{API}/reports/sales/?format=csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_zero_stock_change_is_400_and_the_schema_says_not_zero(
+    staff_client, product, schema
+):
+    response = staff_client.post(f"{API}/products/{product.pk}/stock/", {"delta": 0})
+
+    assert response.status_code == 400
+    delta = _component(schema, "StockAdjustInputRequest")["properties"]["delta"]
+    assert delta["not"] == {"enum": [0]}
