@@ -334,7 +334,7 @@ def test_stock_endpoint_adds_and_removes_units(staff_client):
 def test_stock_endpoint_refuses_overflowing_the_column(staff_client):
     product = ProductFactory(stock=2**31 - 5)
     response = staff_client.post(f"{detail(product)}stock/", {"delta": 10})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["code"] == "stock_out_of_range"
 
 
