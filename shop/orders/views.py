@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,18 +14,25 @@ from shop.orders.serializers import (
     OrderStatusInputSerializer,
     OrderSummarySerializer,
 )
+from shop.orders.services.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from shop.users.permissions import HasVerifiedEmail
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
-    type=OpenApiTypes.STR,
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": KEY_PATTERN,
+    },
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Up to 255 characters. Retrying with the same key and body returns the "
-        "first response (same status and body, header `Idempotent-Replayed: "
-        "true`) without placing a second order; the same key with another body "
-        "is 422; while the first request runs, 409. Keys are kept 24 hours."
+        "Up to 255 printable ASCII characters, no surrounding spaces. "
+        "Retrying with the same key and body returns the first response "
+        "(same status and body, header `Idempotent-Replayed: true`) without "
+        "placing a second order; the same key with another body is 422; while "
+        "the first request runs, 409. Keys are kept 24 hours."
     ),
 )
 
@@ -40,6 +46,14 @@ class OrderViewSet(
     filterset_class = OrderFilter
     # Ids beyond 64 bits are a 404 from the router, not a database error.
     lookup_value_regex = "[0-9]{1,18}"
+    # OpenAPI links: what a client can do next with the order it placed.
+    schema_links = {
+        "create": {
+            "GetOrder": ("orders_retrieve", "id"),
+            "CancelOrder": ("orders_cancel_create", "id"),
+            "SetOrderStatus": ("orders_status_create", "id"),
+        },
+    }
 
     @property
     def schema_error_codes(self):
