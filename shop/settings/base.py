@@ -306,6 +306,10 @@ AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="") or None
 ORDER_EVENTS_TOPIC_ARN = env.str("ORDER_EVENTS_TOPIC_ARN", default="")
 ORDER_EVENTS_QUEUE_URL = env.str("ORDER_EVENTS_QUEUE_URL", default="")
 ORDER_EVENTS_WEBHOOK_URL = env.str("ORDER_EVENTS_WEBHOOK_URL", default="")
+# Standard Webhooks signing secrets (whsec_ + base64), comma-separated: each
+# delivery carries one signature per secret, so a consumer's secret rotates
+# without downtime. The older single ORDER_EVENTS_WEBHOOK_SECRET still counts.
+ORDER_EVENTS_WEBHOOK_SECRETS = env.list("ORDER_EVENTS_WEBHOOK_SECRETS", default=[])
 ORDER_EVENTS_WEBHOOK_SECRET = env.str("ORDER_EVENTS_WEBHOOK_SECRET", default="")
 # Dotted path to a zero-argument publisher factory replacing the targets above.
 ORDER_EVENTS_PUBLISHER = ""
