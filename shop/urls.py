@@ -18,6 +18,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", core_views.front_door, name="front-door"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

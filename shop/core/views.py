@@ -1,14 +1,31 @@
-"""Health probes for load balancers and orchestrators."""
+"""The site root and the health probes for load balancers and orchestrators."""
 
 import logging
 import uuid
 
 from django.core.cache import cache
 from django.db import connections
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
+
+
+@require_safe
+@never_cache
+def front_door(request):
+    """`/`: staff to the admin, everyone else to the API documentation.
+
+    The backend has no pages of its own: the people who open it in a browser
+    are staff (who want the admin) and client developers (the API docs). The
+    answer depends on the session, so it is a 302 that no cache keeps.
+    """
+    user = request.user
+    if user.is_active and user.is_staff:
+        return HttpResponseRedirect(reverse("admin:index"))
+    return HttpResponseRedirect(reverse("docs"))
 
 
 @never_cache

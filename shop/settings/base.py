@@ -413,6 +413,8 @@ if AWS_STORAGE_BUCKET_NAME:
 API_MULTIPART_MAX_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=6 * 1024 * 1024)
 
 # --- Shop rules -----------------------------------------------------------
+# The storefront's base URL: the admin's "View site" link (hidden when unset).
+FRONTEND_URL = env.str("FRONTEND_URL", default="")
 SHOP_LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 # The public product list caches its total this many seconds (0: exact count
 # on every request); writes through the API, admin and import clear it.

@@ -21,7 +21,8 @@ from shop.orders.models import Order
 from shop.users.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOT = Path(settings.BASE_DIR) / "artifacts" / "browser" / "reports.png"
+ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
+SCREENSHOT = ARTIFACTS / "reports.png"
 
 webdriver = pytest.importorskip("selenium.webdriver")
 requests = pytest.importorskip("requests")
@@ -97,6 +98,18 @@ def test_staff_ships_an_order_and_sees_it_in_the_reports(browser, live_server):
     wait_for(browser, "#id_username").send_keys(staff.email)
     browser.find_element(By.ID, "id_password").send_keys(DEFAULT_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]').click()
+    wait_for(browser, "#shop-key-figures")
+    # The figure cards are cards, not a bulleted list.
+    for card in browser.find_elements(By.CSS_SELECTOR, "#shop-key-figures li"):
+        assert card.value_of_css_property("list-style-type") == "none"
+        assert card.value_of_css_property("display") == "block"
+    # No storefront configured: no "View site" link.
+    assert not browser.find_elements(By.LINK_TEXT, "VIEW SITE")
+    assert not browser.find_elements(By.PARTIAL_LINK_TEXT, "View site")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+    # The site root sends staff to the admin.
+    browser.get(f"{base}/")
     wait_for(browser, "#shop-key-figures")
 
     # Create a product with initial stock.
