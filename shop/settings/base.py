@@ -413,6 +413,12 @@ if AWS_STORAGE_BUCKET_NAME:
 API_MULTIPART_MAX_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=6 * 1024 * 1024)
 
 # --- Shop rules -----------------------------------------------------------
+# Admin CSV import (docs/catalog.md): largest file, rows above which the
+# preview and the import run as a background task, and how long an upload
+# waits in the cache between preview and import.
+ADMIN_IMPORT_MAX_BYTES = env.int("ADMIN_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+ADMIN_IMPORT_BACKGROUND_ROWS = env.int("ADMIN_IMPORT_BACKGROUND_ROWS", default=2000)
+ADMIN_IMPORT_KEEP_SECONDS = env.int("ADMIN_IMPORT_KEEP_SECONDS", default=3600)
 # The storefront's base URL: the admin's "View site" link (hidden when unset).
 FRONTEND_URL = env.str("FRONTEND_URL", default="")
 SHOP_LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
