@@ -1,4 +1,9 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -7,6 +12,7 @@ from shop.core.schema import ErrorSerializer
 from shop.orders import selectors, services
 from shop.orders.filters import OrderFilter
 from shop.orders.models import Order
+from shop.orders.pagination import OrderPagination
 from shop.orders.permissions import ManagesOrders
 from shop.orders.serializers import (
     OrderPlaceInputSerializer,
@@ -37,6 +43,19 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders",
+        description=(
+            "The caller's orders (staff: every order), newest first by "
+            "`(created_at, id)`. Pages by `limit`/`offset` with an exact `count`, "
+            "or, from `paginate=cursor` on, by the opaque `cursor` of the "
+            "`next`/`previous` links with `count` null: a cursor page costs the "
+            "same at any depth, an offset page reads every row before it. "
+            "Filters apply in both modes."
+        ),
+    )
+)
 class OrderViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -44,6 +63,7 @@ class OrderViewSet(
 
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
+    pagination_class = OrderPagination
     # Ids beyond 64 bits are a 404 from the router, not a database error.
     lookup_value_regex = "[0-9]{1,18}"
     # OpenAPI links: what a client can do next with the order it placed.
