@@ -1,4 +1,5 @@
-"""Drive the admin in headless Chromium: product, order, shipping, reports.
+"""Drive the admin in headless Chromium: product, order, shipping, reports, the
+CSV import and the forgotten-password flow.
 
 Needs Debian's `chromium` and `chromium-driver` (.ci/run installs them);
 skipped cleanly without them. The Reports page screenshot is saved to
@@ -13,12 +14,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from shop.catalog.models import Product
 from shop.orders.models import Order
 from shop.users.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from shop.users.tests.links import mail_link
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
@@ -206,3 +209,33 @@ def test_staff_import_products_from_a_csv_with_a_preview(
     assert "Browser chair" in listing and "Browser stool" in listing
     assert Product.objects.get(sku="CSV-NEW-1").stock == 3
     assert Product.objects.get(sku="CSV-OLD").price == Decimal("6.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_reset_a_forgotten_password_from_the_admin_login(browser, live_server):
+    base = live_server.url
+    staff = StaffFactory()
+    new_password = "browser-reset-secret-5521"
+
+    browser.get(f"{base}/admin/login/")
+    forgotten = wait_for(browser, 'a[href="/admin/password_reset/"]')
+    click_and_wait_for_next_page(browser, forgotten, "#id_email").send_keys(staff.email)
+    send = browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]')
+    click_and_wait_for_next_page(browser, send, "#content")
+    assert browser.current_url.endswith("/admin/password_reset/done/")
+
+    # The mail leaves through the outbox (in process here: no broker).
+    (message,) = [m for m in mail.outbox if m.to == [staff.email]]
+    browser.get(mail_link(message))
+    wait_for(browser, "#id_new_password1").send_keys(new_password)
+    browser.find_element(By.ID, "id_new_password2").send_keys(new_password)
+    save = browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]')
+    click_and_wait_for_next_page(browser, save, "#content")
+    assert browser.current_url.endswith("/reset/done/")
+
+    # The new password opens the admin.
+    browser.get(f"{base}/admin/login/?next=/admin/")
+    wait_for(browser, "#id_username").send_keys(staff.email)
+    browser.find_element(By.ID, "id_password").send_keys(new_password)
+    login = browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]')
+    click_and_wait_for_next_page(browser, login, "#shop-key-figures")
