@@ -100,7 +100,8 @@ def _check_broker() -> str:
 
     timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
     try:
-        with Connection(
+        # kombu ships no annotations.
+        with Connection(  # type: ignore[no-untyped-call]
             settings.CELERY_BROKER_URL,
             connect_timeout=timeout,
             transport_options={"max_retries": 0, "socket_timeout": timeout},

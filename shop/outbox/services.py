@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -215,7 +215,9 @@ def deliveries_nudge(
     return queued
 
 
-def deliveries_due(*, before=None, handler: str | None = None, limit: int = 500):
+def deliveries_due(
+    *, before: datetime | None = None, handler: str | None = None, limit: int = 500
+) -> list[int]:
     """Ids of pending deliveries due by `before`, oldest event first."""
     due = Delivery.objects.filter(
         state=Delivery.State.PENDING,
