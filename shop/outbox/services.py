@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .handlers import handler_get
+from .metrics import DELIVERY_FAILURES
 from .models import Delivery, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def delivery_run(*, delivery_id: int) -> Outcome:
 
 
 def _failure_record(delivery: Delivery, exc: Exception) -> Outcome:
+    DELIVERY_FAILURES.labels(delivery.handler).inc()
     now = timezone.now()
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     delivery.updated_at = now
