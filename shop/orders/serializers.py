@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
 
+from shop.core.strict import StrictJSONMixin
 from shop.orders.models import Order
 from shop.orders.services import MAX_LINE_QUANTITY, MAX_ORDER_LINES, LineRequest
 
@@ -14,30 +15,12 @@ MAX_TEXT = 2000
 # --- Input -------------------------------------------------------------------
 
 
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer and nothing else.
-
-    DRF's IntegerField also takes "5", "5.0", 5.0 and strings with spaces;
-    a client that sends those has a bug worth hearing about (docs/orders.md).
-    """
-
-    default_error_messages = {
-        "invalid": "A valid integer is required: a JSON whole number, not in quotes."
-    }
-
-    def to_internal_value(self, data):
-        # bool is an int subclass: true is not a quantity.
-        if type(data) is not int:
-            self.fail("invalid")
-        return super().to_internal_value(data)
+class OrderLineInputSerializer(StrictJSONMixin, serializers.Serializer):
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
-class OrderLineInputSerializer(serializers.Serializer):
-    product = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
-
-
-class OrderPlaceInputSerializer(serializers.Serializer):
+class OrderPlaceInputSerializer(StrictJSONMixin, serializers.Serializer):
     """What a client may send to place an order.
 
     Prices and totals are not fields: whatever a client sends for them is
@@ -82,7 +65,7 @@ class OrderPlaceInputSerializer(serializers.Serializer):
         }
 
 
-class OrderStatusInputSerializer(serializers.Serializer):
+class OrderStatusInputSerializer(StrictJSONMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices)
 
 

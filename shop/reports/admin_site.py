@@ -71,6 +71,13 @@ class ShopAdminSite(admin.AdminSite):
     index_title = "Shop administration"
     index_template = "admin/shop/index.html"
 
+    # AdminSite only reads site_url; mypy sees a writable attribute.
+    @property
+    def site_url(self) -> str | None:  # type: ignore[override]
+        # "View site" leads to the shop's storefront; the backend itself has
+        # none to show, so without FRONTEND_URL the link is hidden.
+        return settings.FRONTEND_URL or None
+
     def get_urls(self) -> list[URLPattern | URLResolver]:
         extra = [
             path("reports/", self.admin_view(self.reports_view), name="reports"),

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from shop.catalog.models import Product, StockMovement
 from shop.core.db import field_column, instances_insert
-from shop.exceptions import Conflict, ShopError
+from shop.exceptions import Conflict
 from shop.users.models import User
 
 # StockMovement.order is an orders.Order, a layer above catalog: typed loosely
@@ -36,7 +36,9 @@ class StockChanged(Conflict):
     message = "The stock changed since it was read."
 
 
-class StockOutOfRange(ShopError):
+class StockOutOfRange(Conflict):
+    # 409 like insufficient_stock, its mirror image: whether a change fits
+    # depends on the current stock, not on the request's shape.
     code = "stock_out_of_range"
     message = f"Stock must stay between 0 and {MAX_STOCK}."
 
