@@ -7,6 +7,8 @@ than `ADMIN_IMPORT_BACKGROUND_ROWS` rows are previewed and imported by a
 Celery task while the status page refreshes itself.
 """
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -62,7 +64,17 @@ class ProductImportForm(forms.Form):
         return upload
 
 
-class ProductImportAdminMixin:
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    from shop.catalog.models import Product
+
+    _ModelAdmin = ModelAdmin[Product]
+else:
+    _ModelAdmin = object
+
+
+class ProductImportAdminMixin(_ModelAdmin):
     """Adds the import pages to ProductAdmin."""
 
     def get_urls(self):
@@ -170,7 +182,8 @@ class ProductImportAdminMixin:
             return import_job_run(token=upload.token, mode=Mode.PREVIEW)
         import_job_queue(upload=upload, mode=Mode.PREVIEW)
         transaction.on_commit(lambda: self._import_send(upload.token, Mode.PREVIEW))
-        return import_status_get(token=upload.token)
+        # Just written by import_job_queue.
+        return cast(dict, import_status_get(token=upload.token))
 
     @staticmethod
     def _import_send(token: str, mode: str, keep_good: bool = False) -> None:

@@ -184,7 +184,9 @@ class CategorySerializer(StrictJSONMixin, serializers.ModelSerializer):
         required=False,
         help_text="Derived from the name when left out on creation.",
     )
-    parent = serializers.PrimaryKeyRelatedField(
+    # A declared field (DRF's metaclass collects it), named like the stubs'
+    # Field.parent attribute.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Category.objects.all(),
         allow_null=True,
         required=False,

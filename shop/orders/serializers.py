@@ -27,7 +27,9 @@ class OrderPlaceInputSerializer(StrictJSONMixin, serializers.Serializer):
     ignored and the server computes both from the catalogue.
     """
 
-    items = OrderLineInputSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs
+    # check the arguments against the child serializer's __init__.
+    items = OrderLineInputSerializer(  # type: ignore[call-arg]
         many=True, allow_empty=False, max_length=MAX_ORDER_LINES
     )
     shipping_address = serializers.CharField(

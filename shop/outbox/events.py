@@ -36,7 +36,7 @@ def _monotonic_now() -> datetime:
 
 
 def event_record(
-    *, type: str, aggregate_type: str, aggregate_id, payload: dict
+    *, type: str, aggregate_type: str, aggregate_id: object, payload: dict
 ) -> OutboxEvent:
     """Add an event and its deliveries to the caller's open transaction."""
     if not connection.in_atomic_block:

@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .handlers import handler_get
+from .metrics import DELIVERY_FAILURES
 from .models import Delivery, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def delivery_run(*, delivery_id: int) -> Outcome:
 
 
 def _failure_record(delivery: Delivery, exc: Exception) -> Outcome:
+    DELIVERY_FAILURES.labels(delivery.handler).inc()
     now = timezone.now()
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     delivery.updated_at = now
@@ -215,7 +217,9 @@ def deliveries_nudge(
     return queued
 
 
-def deliveries_due(*, before=None, handler: str | None = None, limit: int = 500):
+def deliveries_due(
+    *, before: datetime | None = None, handler: str | None = None, limit: int = 500
+) -> list[int]:
     """Ids of pending deliveries due by `before`, oldest event first."""
     due = Delivery.objects.filter(
         state=Delivery.State.PENDING,

@@ -14,6 +14,7 @@ import io
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -149,7 +150,8 @@ def import_job_run(*, token: str, mode: str, keep_good: bool = False) -> dict:
     if data is None:
         message = "The upload has expired; upload the file again."
         import_job_fail(token=token, mode=mode, message=message)
-        return import_status_get(token=token)
+        # Just written by import_job_fail.
+        return cast(dict, import_status_get(token=token))
     upload = ImportUpload(token=token, **data)
     # Each row is counted twice: validated, then imported.
     status = {"mode": mode, "state": State.RUNNING, "done": 0, "total": 2 * upload.rows}
@@ -180,7 +182,7 @@ def import_job_run(*, token: str, mode: str, keep_good: bool = False) -> dict:
         import_job_fail(
             token=token, mode=mode, message="The import failed; nothing was written."
         )
-        return import_status_get(token=token)
+        return cast(dict, import_status_get(token=token))
     status = {
         "mode": mode,
         "state": State.DONE,

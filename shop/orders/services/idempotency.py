@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -67,7 +68,7 @@ def idempotency_key_check(value: str | None) -> str | None:
     return value
 
 
-def request_fingerprint(data) -> str:
+def request_fingerprint(data: Any) -> str:
     """SHA-256 of the body as canonical JSON (key order and spacing ignored)."""
     if hasattr(data, "lists"):  # a QueryDict from a form-encoded body
         data = dict(data.lists())
@@ -93,7 +94,10 @@ def idempotent_run(
     record = idempotency_key_claim(user=user, key=key, request_hash=request_hash)
     if record.response_status is not None:
         return IdempotentResult(
-            status=record.response_status, body=record.response_body, replayed=True
+            status=record.response_status,
+            # Stored with the status, always a JSON object.
+            body=cast(dict, record.response_body),
+            replayed=True,
         )
     try:
         with transaction.atomic():
@@ -159,7 +163,9 @@ def idempotency_key_claim(*, user: User, key: str, request_hash: str) -> Idempot
     raise IdempotencyKeyInProgress()
 
 
-def _answer(record: IdempotencyKey, *, status: int, body: dict, order) -> None:
+def _answer(
+    record: IdempotencyKey, *, status: int, body: dict, order: Order | None
+) -> None:
     # Conditional on our claim, so a request that lost its key to a takeover
     # rolls its order back instead of committing a second one.
     stored = IdempotencyKey.objects.filter(
@@ -177,7 +183,9 @@ def idempotency_key_release(*, record: IdempotencyKey) -> None:
     ).delete()
 
 
-def idempotency_keys_prune(*, older_than: timedelta = KEY_TTL, dry_run=False) -> int:
+def idempotency_keys_prune(
+    *, older_than: timedelta = KEY_TTL, dry_run: bool = False
+) -> int:
     """Delete keys older than `older_than` (never less than the TTL)."""
     cutoff = timezone.now() - max(older_than, KEY_TTL)
     expired = IdempotencyKey.objects.filter(created_at__lt=cutoff)
