@@ -370,6 +370,11 @@ LOGGING: dict[str, Any] = {
 # itself) makes every gunicorn worker count: shop/core/metrics.py.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Celery worker's failure counters (task and delivery failures), served by
+# its main process on this port when set (shop/celery.py); unset: off. The
+# port has no token: bind it where only Prometheus reaches it.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDR = env.str("WORKER_METRICS_ADDR", default="127.0.0.1")
 # Unhandled errors go to Sentry when a DSN is set (shop/core/sentry.py), with
 # no personal data; environment and release label the events.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
