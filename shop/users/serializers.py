@@ -58,8 +58,10 @@ class UserSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Whether the login address has been confirmed by its link.",
     )
+    # allow_blank: the schema then says "an address or the empty string".
     pending_email = serializers.EmailField(
         read_only=True,
+        allow_blank=True,
         help_text="A new login address waiting for confirmation; empty if none.",
     )
 

@@ -4,10 +4,12 @@ Each answers with a status the schema must declare, so clients generated from
 /api/schema/ (and `status_code_conformance`) know about it.
 """
 
+import jsonschema
 import pytest
 import yaml
 from django.test import Client
 
+from shop.conftest import auth_client
 from tests.security.conftest import API, require_route
 
 pytestmark = pytest.mark.django_db
@@ -317,3 +319,46 @@ def test_a_zero_stock_change_is_400_and_the_schema_says_not_zero(
     assert response.status_code == 400
     delta = _component(schema, "StockAdjustInputRequest")["properties"]["delta"]
     assert delta["not"] == {"enum": [0]}
+
+
+# --- After merging accounts and cursor pages: schema and API agree again ------
+
+
+def _assert_matches(schema, component, body):
+    validator = jsonschema.Draft7Validator(
+        _component(schema, component), format_checker=jsonschema.FormatChecker()
+    )
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(body)]
+    assert not errors, errors
+
+
+def test_a_user_without_a_pending_address_matches_the_schema(
+    customer, staff_client, schema
+):
+    assert customer.pending_email == ""
+    me = auth_client(customer).get(f"{API}/users/me/").json()
+    listed = staff_client.get(f"{API}/users/", {"limit": 100}).json()["results"]
+
+    assert me["pending_email"] == ""
+    for body in [me, *listed]:
+        _assert_matches(schema, "User", body)
+
+
+def test_a_user_with_a_pending_address_matches_the_schema(customer, schema):
+    response = auth_client(customer).patch(
+        f"{API}/users/me/", {"email": "next@example.com"}, format="json"
+    )
+
+    assert response.json()["pending_email"] == "next@example.com"
+    _assert_matches(schema, "User", response.json())
+
+
+def test_a_registered_user_matches_the_schema(api_client, schema):
+    response = api_client.post(
+        f"{API}/auth/register/",
+        {"email": "new@example.com", "password": "a long Passphrase 1"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    _assert_matches(schema, "User", response.json())
