@@ -4,6 +4,8 @@ Each answers with a status the schema must declare, so clients generated from
 /api/schema/ (and `status_code_conformance`) know about it.
 """
 
+import re
+
 import jsonschema
 import pytest
 import yaml
@@ -144,8 +146,6 @@ def test_product_fields_take_their_schema_types_only(staff_client, product, chan
 
 
 def test_a_price_the_schema_allows_is_taken(staff_client, product, schema):
-    import re
-
     pattern = _component(schema, "PatchedProductInputRequest")["properties"]["price"][
         "pattern"
     ]
@@ -362,3 +362,68 @@ def test_a_registered_user_matches_the_schema(api_client, schema):
 
     assert response.status_code == 201, response.content
     _assert_matches(schema, "User", response.json())
+
+
+def _link_fields(schema, component):
+    properties = _component(schema, component)["properties"]
+    return properties["uid"]["pattern"], properties["token"]["pattern"]
+
+
+@pytest.mark.parametrize(
+    "component",
+    ["LinkInputRequest", "PasswordResetConfirmInputRequest"],
+)
+def test_links_the_mails_carry_match_the_published_patterns(schema, component):
+    from shop.users.tests.factories import UserFactory
+    from shop.users.tokens import (
+        email_change_token,
+        email_verification_token,
+        password_reset_token,
+        uid_encode,
+    )
+
+    uid_pattern, token_pattern = _link_fields(schema, component)
+    user = UserFactory()
+    for pk in (1, 9, 10, 99, 100, 999, 123456789, 2**63 - 1):
+        user.pk = pk
+        assert re.search(uid_pattern, uid_encode(user)), pk
+    for generator in (password_reset_token, email_verification_token):
+        assert re.search(token_pattern, generator.make_token(user))
+    user.pending_email = "next@example.com"
+    assert re.search(token_pattern, email_change_token.make_token(user))
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/auth/verify-email/", "email_verification_link_invalid"),
+        ("/auth/email-change/confirm/", "email_change_link_invalid"),
+    ],
+)
+def test_link_shapes_are_checked_before_the_link(api_client, schema, path, code):
+    """Malformed: a validation error; well-formed but unknown: the link's own."""
+    uid_pattern, token_pattern = _link_fields(schema, "LinkInputRequest")
+    unknown = {"uid": "OTk5OTk5", "token": "cx5n1b-" + "0" * 32}
+    assert re.search(uid_pattern, unknown["uid"])
+    assert re.search(token_pattern, unknown["token"])
+
+    for malformed in ({**unknown, "uid": "0"}, {**unknown, "token": "0"}):
+        response = api_client.post(f"{API}{path}", malformed, format="json")
+        assert response.status_code == 400
+        assert response.json()["code"] == "validation_error"
+    response = api_client.post(f"{API}{path}", unknown, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+
+
+def test_every_state_dependent_allowance_names_an_operation(schema):
+    # A misspelt operation id would silently allow nothing.
+    from tests.system.fuzz import STATE_DEPENDENT
+
+    operation_ids = {
+        operation["operationId"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    assert set(STATE_DEPENDENT) <= operation_ids
