@@ -51,6 +51,11 @@ STATE_DEPENDENT = {
     "products_update": ("400", "duplicate SKU or slug, unknown category"),
     "products_partial_update": ("400", "duplicate SKU or slug, unknown category"),
     "orders_create": ("400,422", "unknown/inactive product; key reused"),
+    # A cursor is only meaningful as a page link gave it: one that is base64
+    # (the schema's pattern) but decodes to no position of the list is
+    # refused. So is a cursor with paginate=offset, a rule across two
+    # parameters.
+    "orders_list": ("400", "a cursor from no link; a cursor with paginate=offset"),
     # A link from an account mail: the schema gives the exact shape of its
     # uid and token (a malformed one is refused as such), but whether a
     # well-formed link names an account and is the HMAC of its current state

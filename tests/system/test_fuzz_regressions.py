@@ -427,3 +427,31 @@ def test_every_state_dependent_allowance_names_an_operation(schema):
         if isinstance(operation, dict) and "operationId" in operation
     }
     assert set(STATE_DEPENDENT) <= operation_ids
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # ST201: empty offset and cursor were taken (cursor mode ignored offset).
+        "offset=&created_after=1838-11-24T23%3A51%3A59Z&status=processing&cursor=",
+        "offset=&cursor=AAAA",
+        # ST202 before: a cursor that is no base64 is now outside the schema.
+        "cursor=%F3%9F%9A%8CK&paginate=offset&offset=0",
+    ],
+)
+def test_order_page_parameters_the_schema_forbids_are_400(staff_client, query):
+    response = staff_client.get(f"{API}/orders/?{query}")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "validation_error"
+
+
+def test_the_order_cursor_parameter_has_a_pattern(schema):
+    parameters = {
+        p["name"]: p for p in _operation(schema, "GET", f"{API}/orders/")["parameters"]
+    }
+    cursor = parameters["cursor"]["schema"]
+    assert not re.search(cursor["pattern"], "")
+    assert not re.search(cursor["pattern"], "\U0001f68cK")
+    assert re.search(cursor["pattern"], "cD0yMDI2LTExLTI5KzIyJTNBMDUlM0EwNA==")
+    assert "paginate=offset" in parameters["cursor"]["description"]
