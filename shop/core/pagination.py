@@ -1,13 +1,25 @@
+import re
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework import exceptions, pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from shop.core import filtering
 from shop.core.strict import query_int, repeated_params
 
 # Larger than any table; bounds the digits a client may send.
 MAX_QUERY_INT = 2**63 - 1
+
+# DRF's cursors are standard base64 (with `=` padding) of a short query
+# string: `o` offset, `r` reverse, `p` position (a created_at, say).
+CURSOR_PATTERN = (
+    "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$"
+)
+CURSOR_MAX_LENGTH = 512
+_CURSOR_RE = re.compile(CURSOR_PATTERN)
 
 
 def query_param_int(request, name: str, *, minimum: int, default: int) -> int:
@@ -84,12 +96,30 @@ class _CursorPagination(pagination.CursorPagination):
         )
         return min(size, self.max_page_size)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self.position_field = queryset.model._meta.get_field(
+            self.ordering[0].lstrip("-")
+        )
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
         # A cursor the client mangled is bad input (400), not a missing page.
         try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
+            cursor = super().decode_cursor(request)
+            if cursor is None or cursor.position is None:
+                return cursor
+            return cursor._replace(position=self._position(cursor.position))
+        except (exceptions.NotFound, ValueError, DjangoValidationError):
             raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
+
+    def _position(self, position: str) -> str:
+        # The position goes into a WHERE clause: it must be a value the
+        # column can hold, or a forged cursor is a database error (500).
+        if isinstance(self.position_field, models.DateTimeField):
+            # In UTC, as DRF writes it from the row: PostgreSQL refuses
+            # offsets beyond 15:59 and years past 9999 after conversion.
+            return str(filtering.DateTimeField().parse(position))
+        return str(self.position_field.to_python(position))
 
 
 class LimitOffsetOrCursorPagination(LimitOffsetPagination):
@@ -115,11 +145,28 @@ class LimitOffsetOrCursorPagination(LimitOffsetPagination):
         mode = params.get(self.mode_query_param)
         if mode is not None and mode not in ("offset", "cursor"):
             raise ValidationError({self.mode_query_param: ['"offset" or "cursor".']})
-        return self.cursor_query_param in params or mode == "cursor"
+        cursor = params.get(self.cursor_query_param)
+        if cursor is None:
+            return mode == "cursor"
+        if len(cursor) > CURSOR_MAX_LENGTH or not _CURSOR_RE.search(cursor):
+            raise ValidationError(
+                {self.cursor_query_param: ["Give the cursor of a next/previous link."]}
+            )
+        if mode == "offset":
+            raise ValidationError(
+                {
+                    self.cursor_query_param: [
+                        "A cursor needs paginate=cursor or no paginate."
+                    ]
+                }
+            )
+        return True
 
     def paginate_queryset(self, queryset, request, view=None):
         self.cursor = None
         if self.cursor_ordering and self._cursor_requested(request):
+            # Ignored in cursor mode, but still only what the schema allows.
+            self.get_offset(request)
             self.cursor = _CursorPagination()
             self.cursor.ordering = self.cursor_ordering
             self.cursor.cursor_query_param = self.cursor_query_param
@@ -165,7 +212,9 @@ class LimitOffsetOrCursorPagination(LimitOffsetPagination):
                 "in": "query",
                 "description": "`cursor` starts cursor pagination: pages follow "
                 "`next`/`previous` links carrying a `cursor`, and `count` is null. "
-                "Omitted: limit/offset pagination.",
+                "Omitted: limit/offset pagination, unless a `cursor` is given. "
+                "`paginate=offset` with a `cursor` is 400 (cursor links carry "
+                "`paginate=cursor` or no `paginate`).",
                 "schema": {"type": "string", "enum": ["offset", "cursor"]},
             },
             {
@@ -173,8 +222,15 @@ class LimitOffsetOrCursorPagination(LimitOffsetPagination):
                 "required": False,
                 "in": "query",
                 "description": "Opaque position from a cursor page's `next` or "
-                "`previous` link (implies cursor mode; `offset` is then ignored). "
-                "A malformed cursor is 400.",
-                "schema": {"type": "string"},
+                "`previous` link (implies cursor mode; `offset` is then checked "
+                "but ignored). Only with `paginate=cursor` or no `paginate`: "
+                "with `paginate=offset` it is 400. A cursor that is not base64 "
+                "is 400 too, and so is one that decodes to no position of this "
+                "list: use the links as given.",
+                "schema": {
+                    "type": "string",
+                    "maxLength": CURSOR_MAX_LENGTH,
+                    "pattern": CURSOR_PATTERN,
+                },
             },
         ]

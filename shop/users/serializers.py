@@ -12,6 +12,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from shop.core.strict import StrictJSONMixin
 from shop.users.models import User, normalize_email_address
+from shop.users.tokens import TOKEN_PATTERN, UID_PATTERN
 
 LOGIN_FAILED = "No active account found with these credentials."
 
@@ -58,8 +59,10 @@ class UserSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Whether the login address has been confirmed by its link.",
     )
+    # allow_blank: the schema then says "an address or the empty string".
     pending_email = serializers.EmailField(
         read_only=True,
+        allow_blank=True,
         help_text="A new login address waiting for confirmation; empty if none.",
     )
 
@@ -176,12 +179,24 @@ class AcceptedSerializer(serializers.Serializer):
 
 
 class LinkInputSerializer(StrictJSONMixin, serializers.Serializer):
-    """The two query parameters of a link from an account mail."""
+    """The two query parameters of a link from an account mail.
+
+    Their shape is checked here (400 `validation_error`); whether they name
+    an account and are still valid for it is the service's (400 `*_link_invalid`).
+    """
 
     uid = serializers.CharField(
-        max_length=64, trim_whitespace=False, help_text="`uid` of the link."
+        max_length=64,
+        trim_whitespace=False,
+        validators=[RegexValidator(UID_PATTERN, "Not the uid of a link.")],
+        help_text="`uid` of the link.",
     )
-    token = serializers.CharField(max_length=128, help_text="`token` of the link.")
+    token = serializers.CharField(
+        max_length=128,
+        trim_whitespace=False,
+        validators=[RegexValidator(TOKEN_PATTERN, "Not the token of a link.")],
+        help_text="`token` of the link.",
+    )
 
 
 class PasswordResetConfirmInputSerializer(LinkInputSerializer):

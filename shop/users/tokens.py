@@ -21,6 +21,21 @@ password_reset_token = default_token_generator
 
 MAX_USER_ID = 2**63 - 1
 
+# What a link's uid and token look like, published in the schema and checked
+# before any account is looked up (anything else is `validation_error`).
+# A uid is the unpadded urlsafe base64 of an id's 1-19 decimal digits: each
+# 3 digits (bytes 0x30-0x39) make 4 characters from these classes, a last
+# 1 or 2 digits make 2 or 3.
+_DIGITS_3 = "[MNO][DTjz][AEIMQUYcgk][w-z0-5]"
+UID_PATTERN = (
+    f"^(?:(?:{_DIGITS_3}){{1,6}}"
+    f"|(?:{_DIGITS_3}){{0,6}}[MNO][AQgw]"
+    f"|(?:{_DIGITS_3}){{0,5}}[MNO][DTjz][AEIMQUYcgk])$"
+)
+# Django's token: the timestamp in base 36 (at most 13 digits, which
+# base36_to_int takes), "-", every other hex digit of an HMAC-SHA256.
+TOKEN_PATTERN = "^[0-9a-z]{1,13}-[0-9a-f]{32}$"
+
 
 class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
     """Valid while the address it was sent to is the account's, unverified."""

@@ -151,9 +151,10 @@ class PasswordResetConfirmView(APIView):
                 description="Password set; every earlier token is revoked."
             ),
             400: _error(
-                "`password_reset_link_invalid`: the link is malformed, expired "
-                "or already used. `validation_error`: the new password fails "
-                "the password rules (`extra.fields.new_password`)."
+                "`password_reset_link_invalid`: the link names no account, or "
+                "is expired or already used. `validation_error`: `uid` or "
+                "`token` not shaped as the schema says, or the new password "
+                "fails the password rules (`extra.fields`)."
             ),
         },
         summary="Set a new password from a reset link",
@@ -175,8 +176,9 @@ class EmailVerifyView(APIView):
         responses={
             204: OpenApiResponse(description="The address is verified."),
             400: _error(
-                "`email_verification_link_invalid`: malformed, expired or "
-                "already used. `validation_error`: uid or token missing."
+                "`email_verification_link_invalid`: names no account, expired "
+                "or already used. `validation_error`: `uid` or `token` missing "
+                "or not shaped as the schema says."
             ),
         },
         summary="Verify the account's address from its verification link",
@@ -219,9 +221,11 @@ class EmailChangeConfirmView(APIView):
                 "the old address is told by mail."
             ),
             400: _error(
-                "`email_change_link_invalid`: malformed, expired, already used "
-                "or replaced by a newer change. `email_taken`: another account "
-                "took the address since it was asked for."
+                "`email_change_link_invalid`: names no account, expired, "
+                "already used or replaced by a newer change. `validation_error`: "
+                "`uid` or `token` missing or not shaped as the schema says. "
+                "`email_taken`: another account took the address since it was "
+                "asked for."
             ),
         },
         summary="Confirm a new login address from its link",

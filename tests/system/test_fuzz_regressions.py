@@ -4,10 +4,14 @@ Each answers with a status the schema must declare, so clients generated from
 /api/schema/ (and `status_code_conformance`) know about it.
 """
 
+import re
+
+import jsonschema
 import pytest
 import yaml
 from django.test import Client
 
+from shop.conftest import auth_client
 from tests.security.conftest import API, require_route
 
 pytestmark = pytest.mark.django_db
@@ -142,8 +146,6 @@ def test_product_fields_take_their_schema_types_only(staff_client, product, chan
 
 
 def test_a_price_the_schema_allows_is_taken(staff_client, product, schema):
-    import re
-
     pattern = _component(schema, "PatchedProductInputRequest")["properties"]["price"][
         "pattern"
     ]
@@ -317,3 +319,139 @@ def test_a_zero_stock_change_is_400_and_the_schema_says_not_zero(
     assert response.status_code == 400
     delta = _component(schema, "StockAdjustInputRequest")["properties"]["delta"]
     assert delta["not"] == {"enum": [0]}
+
+
+# --- After merging accounts and cursor pages: schema and API agree again ------
+
+
+def _assert_matches(schema, component, body):
+    validator = jsonschema.Draft7Validator(
+        _component(schema, component), format_checker=jsonschema.FormatChecker()
+    )
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(body)]
+    assert not errors, errors
+
+
+def test_a_user_without_a_pending_address_matches_the_schema(
+    customer, staff_client, schema
+):
+    assert customer.pending_email == ""
+    me = auth_client(customer).get(f"{API}/users/me/").json()
+    listed = staff_client.get(f"{API}/users/", {"limit": 100}).json()["results"]
+
+    assert me["pending_email"] == ""
+    for body in [me, *listed]:
+        _assert_matches(schema, "User", body)
+
+
+def test_a_user_with_a_pending_address_matches_the_schema(customer, schema):
+    response = auth_client(customer).patch(
+        f"{API}/users/me/", {"email": "next@example.com"}, format="json"
+    )
+
+    assert response.json()["pending_email"] == "next@example.com"
+    _assert_matches(schema, "User", response.json())
+
+
+def test_a_registered_user_matches_the_schema(api_client, schema):
+    response = api_client.post(
+        f"{API}/auth/register/",
+        {"email": "new@example.com", "password": "a long Passphrase 1"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    _assert_matches(schema, "User", response.json())
+
+
+def _link_fields(schema, component):
+    properties = _component(schema, component)["properties"]
+    return properties["uid"]["pattern"], properties["token"]["pattern"]
+
+
+@pytest.mark.parametrize(
+    "component",
+    ["LinkInputRequest", "PasswordResetConfirmInputRequest"],
+)
+def test_links_the_mails_carry_match_the_published_patterns(schema, component):
+    from shop.users.tests.factories import UserFactory
+    from shop.users.tokens import (
+        email_change_token,
+        email_verification_token,
+        password_reset_token,
+        uid_encode,
+    )
+
+    uid_pattern, token_pattern = _link_fields(schema, component)
+    user = UserFactory()
+    for pk in (1, 9, 10, 99, 100, 999, 123456789, 2**63 - 1):
+        user.pk = pk
+        assert re.search(uid_pattern, uid_encode(user)), pk
+    for generator in (password_reset_token, email_verification_token):
+        assert re.search(token_pattern, generator.make_token(user))
+    user.pending_email = "next@example.com"
+    assert re.search(token_pattern, email_change_token.make_token(user))
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/auth/verify-email/", "email_verification_link_invalid"),
+        ("/auth/email-change/confirm/", "email_change_link_invalid"),
+    ],
+)
+def test_link_shapes_are_checked_before_the_link(api_client, schema, path, code):
+    """Malformed: a validation error; well-formed but unknown: the link's own."""
+    uid_pattern, token_pattern = _link_fields(schema, "LinkInputRequest")
+    unknown = {"uid": "OTk5OTk5", "token": "cx5n1b-" + "0" * 32}
+    assert re.search(uid_pattern, unknown["uid"])
+    assert re.search(token_pattern, unknown["token"])
+
+    for malformed in ({**unknown, "uid": "0"}, {**unknown, "token": "0"}):
+        response = api_client.post(f"{API}{path}", malformed, format="json")
+        assert response.status_code == 400
+        assert response.json()["code"] == "validation_error"
+    response = api_client.post(f"{API}{path}", unknown, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+
+
+def test_every_state_dependent_allowance_names_an_operation(schema):
+    # A misspelt operation id would silently allow nothing.
+    from tests.system.fuzz import STATE_DEPENDENT
+
+    operation_ids = {
+        operation["operationId"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    assert set(STATE_DEPENDENT) <= operation_ids
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # ST201: empty offset and cursor were taken (cursor mode ignored offset).
+        "offset=&created_after=1838-11-24T23%3A51%3A59Z&status=processing&cursor=",
+        "offset=&cursor=AAAA",
+        # ST202 before: a cursor that is no base64 is now outside the schema.
+        "cursor=%F3%9F%9A%8CK&paginate=offset&offset=0",
+    ],
+)
+def test_order_page_parameters_the_schema_forbids_are_400(staff_client, query):
+    response = staff_client.get(f"{API}/orders/?{query}")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "validation_error"
+
+
+def test_the_order_cursor_parameter_has_a_pattern(schema):
+    parameters = {
+        p["name"]: p for p in _operation(schema, "GET", f"{API}/orders/")["parameters"]
+    }
+    cursor = parameters["cursor"]["schema"]
+    assert not re.search(cursor["pattern"], "")
+    assert not re.search(cursor["pattern"], "\U0001f68cK")
+    assert re.search(cursor["pattern"], "cD0yMDI2LTExLTI5KzIyJTNBMDUlM0EwNA==")
+    assert "paginate=offset" in parameters["cursor"]["description"]

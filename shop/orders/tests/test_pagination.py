@@ -1,12 +1,15 @@
 """GET orders/ pages: limit/offset by default, opaque cursors on request."""
 
+import base64
 import datetime as dt
-from urllib.parse import parse_qs, urlsplit
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.utils import timezone
 
 from shop.conftest import auth_client
+from shop.core.pagination import CURSOR_MAX_LENGTH, CURSOR_PATTERN
 from shop.orders.models import Order
 from shop.orders.tests.factories import OrderFactory
 
@@ -111,6 +114,79 @@ def test_a_mangled_cursor_is_a_400(staff):
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert "cursor" in response.json()["extra"]["fields"]
+
+
+def _cursor(position: str) -> str:
+    return base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+
+def test_link_cursors_match_the_published_pattern(staff, orders):
+    _, pages = walk(auth_client(staff), {"paginate": "cursor", "limit": 4})
+    links = [page[key] for page in pages for key in ("next", "previous")]
+    cursors = [parse_qs(urlsplit(link).query)["cursor"][0] for link in links if link]
+
+    assert len(cursors) == 12
+    for cursor in cursors:
+        assert re.search(CURSOR_PATTERN, cursor) and len(cursor) <= CURSOR_MAX_LENGTH
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cursor=",
+        "cursor=AAAA&cursor=AAAA",
+        "cursor=AAA",  # unpadded
+        "cursor=%F3%9F%9A%8CK",
+        "cursor=" + "A" * 516,
+        "paginate=cursor&offset=",
+        "cursor=AAAA&offset=-1",
+    ],
+)
+def test_cursor_mode_parameters_the_schema_forbids_are_400(staff, query):
+    response = auth_client(staff).get(f"{URL}?{query}")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "validation_error"
+
+
+def test_a_cursor_with_paginate_offset_is_400(staff, orders):
+    client = auth_client(staff)
+    first = client.get(URL, {"paginate": "cursor", "limit": 5}).json()
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+
+    response = client.get(URL, {"cursor": cursor, "paginate": "offset"})
+
+    assert response.status_code == 400
+    assert set(response.json()["extra"]["fields"]) == {"cursor"}
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        "junk",
+        "2024-13-45T99:00",
+        "9999-12-31T23:59:59-23:59",  # past year 9999 in UTC
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
+    ],
+)
+def test_a_forged_cursor_position_is_400_not_a_server_error(staff, orders, position):
+    response = auth_client(staff).get(URL, {"cursor": _cursor(position)})
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["extra"]["fields"]) == {"cursor"}
+
+
+def test_a_position_in_another_offset_means_the_same_moment(staff, orders):
+    client = auth_client(staff)
+    # Beyond PostgreSQL's offsets (15:59): converted to UTC before the query.
+    offset = dt.timezone(-dt.timedelta(hours=18, minutes=33))
+    moment = orders[4].created_at.astimezone(offset)
+    expected = [o.pk for o in orders if o.created_at < orders[4].created_at][:5]
+
+    response = client.get(URL, {"cursor": _cursor(moment.isoformat()), "limit": 5})
+
+    assert response.status_code == 200
+    assert [o["id"] for o in response.json()["results"]] == expected
 
 
 def test_cursor_pages_have_a_constant_query_count(

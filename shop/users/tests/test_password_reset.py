@@ -157,17 +157,38 @@ def test_the_lifetime_comes_from_password_reset_timeout(
     assert_error(response, 400, "password_reset_link_invalid")
 
 
+WELL_FORMED_TOKEN = "cx5n1b-" + "0123456789abcdef" * 2
+
+
 @pytest.mark.parametrize(
     "link",
     [
-        {"uid": "not-base64!", "token": "x-y"},
-        {"uid": "OTk5OTk5", "token": "cx5n1b-0123456789abcdef"},  # user 999999
-        {"uid": "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OQ", "token": "a-b"},  # beyond bigint
+        {"uid": "OTk5OTk5", "token": WELL_FORMED_TOKEN},  # user 999999
+        {"uid": "OTk5OTk5OTk5OTk5OTk5OTk5OQ", "token": WELL_FORMED_TOKEN},  # > bigint
+        {"uid": "MA", "token": WELL_FORMED_TOKEN},  # user 0
     ],
 )
-def test_a_malformed_or_unknown_link_is_refused(api_client, link):
+def test_a_well_formed_link_naming_no_account_is_refused(api_client, link):
     response = api_client.post(CONFIRM, {**link, "new_password": NEW_PASSWORD})
     assert_error(response, 400, "password_reset_link_invalid")
+
+
+@pytest.mark.parametrize(
+    ("link", "field"),
+    [
+        ({"uid": "not-base64!", "token": WELL_FORMED_TOKEN}, "uid"),
+        ({"uid": "AAAA", "token": WELL_FORMED_TOKEN}, "uid"),  # not digits
+        ({"uid": "MQ ", "token": WELL_FORMED_TOKEN}, "uid"),
+        ({"uid": "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OQ", "token": WELL_FORMED_TOKEN}, "uid"),
+        ({"uid": "MQ", "token": "a-b"}, "token"),
+        ({"uid": "MQ", "token": WELL_FORMED_TOKEN[:-1]}, "token"),  # cut short
+        ({"uid": "MQ", "token": WELL_FORMED_TOKEN.upper()}, "token"),
+    ],
+)
+def test_a_malformed_link_is_a_validation_error(api_client, link, field):
+    response = api_client.post(CONFIRM, {**link, "new_password": NEW_PASSWORD})
+    body = assert_error(response, 400, "validation_error")
+    assert set(body["extra"]["fields"]) == {field}
 
 
 def test_a_link_for_another_account_is_refused(api_client, reset_link):
@@ -263,7 +284,7 @@ def test_reset_requests_are_throttled(customer):
 @_rates("3/min")
 def test_reset_confirmations_are_throttled():
     client = APIClient()
-    link = {"uid": "MQ", "token": "a-b", "new_password": NEW_PASSWORD}
+    link = {"uid": "MQ", "token": WELL_FORMED_TOKEN, "new_password": NEW_PASSWORD}
     for _ in range(3):
         assert_error(client.post(CONFIRM, link), 400, "password_reset_link_invalid")
     assert_error(client.post(CONFIRM, link), 429, "throttled")
