@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Checkout throughput: the shop's POST orders/ against the FastAPI peer's, like for like.
+"""Checkout throughput: the shop's POST orders/ against the FastAPI peer's.
 
 Usage (from the project root; PostgreSQL and Redis on 127.0.0.1, `wrk` installed, the
 peer's virtualenv from bench/requirements-peer.txt):
@@ -364,7 +364,11 @@ def main() -> None:
             with psycopg.connect(database_url, autocommit=True) as conn:
                 peer_dir = peer_dir_adapted(args.peer_dir, tmp, conn)
             servers.append(peer_start(args.peer_python, peer_dir, port, database_url))
-            targets["peer"] = {"port": port, "pgid": servers[-1].pid, "path": "/orders/"}
+            targets["peer"] = {
+                "port": port,
+                "pgid": servers[-1].pid,
+                "path": "/orders/",
+            }
         for name, target in targets.items():
             for basket in baskets:
                 script = tmp / f"{name.replace(' ', '_')}-{basket}.lua"
@@ -412,7 +416,8 @@ def main() -> None:
                                 f"{name:<18} {result['ops']:6.0f} orders/s  "
                                 f"CPU {result['cpu_ms']:5.2f} ms/order  "
                                 f"p99 {result['p99']:>8}  non-2xx {result['errors']}  "
-                                f"negative/oversold/drift {negative}/{oversold}/{drift}  "
+                                "negative/oversold/drift "
+                                f"{negative}/{oversold}/{drift}  "
                                 f"load {_load_average()}",
                                 flush=True,
                             )
@@ -463,7 +468,7 @@ def main() -> None:
                 for c in clients_list
             )
             print(f"hot / spread, {name}: {ratios}")
-    print(f"non-2xx answers, negative stocks, oversold or drifting products: {problems}")
+    print(f"non-2xx, negative stocks, oversold or drifting products: {problems}")
     if problems:
         raise SystemExit(1)
 

@@ -183,35 +183,43 @@ def _nudge_after_commit(ids: list[int], *, countdown: float | None = None) -> No
         )
 
 
+# Delivery ids per worker message: one message carries a transaction's
+# deliveries (or a sweep's, in chunks), not one message per delivery.
+NUDGE_CHUNK = 100
+
+
 def deliveries_nudge(
     *, ids: Sequence[int], countdown: float | None = None, expires: float | None = None
 ) -> int:
-    """Queue a task per delivery; a broker outage is logged and left to the sweep.
+    """Queue the deliveries for the workers, a message per NUDGE_CHUNK ids.
 
-    Never raises: it runs after the commit of a request that already
-    succeeded. Returns how many were queued.
+    A broker outage is logged and left to the sweep. Never raises: it runs
+    after the commit of a request that already succeeded. Returns how many
+    deliveries were queued.
     """
-    from .tasks import delivery_run as delivery_run_task
+    from .tasks import deliveries_run as deliveries_run_task
 
-    if countdown and delivery_run_task.app.conf.task_always_eager:
+    if countdown and deliveries_run_task.app.conf.task_always_eager:
         # No broker (embedded default): a delayed retry would run at once and
         # recurse; the delivery stays pending for `relay_events` or the sweep.
         return 0
+    ids = list(ids)
     queued = 0
-    for delivery_id in ids:
+    for start in range(0, len(ids), NUDGE_CHUNK):
+        chunk = ids[start : start + NUDGE_CHUNK]
         try:
-            delivery_run_task.apply_async(
-                (delivery_id,), countdown=countdown, expires=expires, retry=False
+            deliveries_run_task.apply_async(
+                (chunk,), countdown=countdown, expires=expires, retry=False
             )
         except Exception as exc:
             logger.warning(
                 "could not queue outbox deliveries %s, the sweep will run them: %s: %s",
-                list(ids[queued:]),
+                ids[queued:],
                 type(exc).__name__,
                 exc,
             )
             break
-        queued += 1
+        queued += len(chunk)
     return queued
 
 
