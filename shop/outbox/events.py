@@ -57,13 +57,14 @@ def nudges_batched() -> Iterator[None]:
 
 
 def _nudge_on_commit(deliveries: list[Delivery]) -> None:
-    from .services import deliveries_nudge
+    from .services import deliveries_nudge_later
 
-    # Only a nudge: if the broker is down it is logged and the sweep finds the
-    # deliveries later; robust, so nothing reaches the caller. The pks are
-    # read at commit time: an InsertBatch may number the rows after this.
+    # Only a nudge, sent by a thread of this process so that the request does
+    # not wait for the broker: if the broker is down it is logged and the
+    # sweep finds the deliveries later. The pks are read at commit time: an
+    # InsertBatch may number the rows after this.
     transaction.on_commit(
-        lambda: deliveries_nudge(ids=[d.pk for d in deliveries]), robust=True
+        lambda: deliveries_nudge_later(ids=[d.pk for d in deliveries]), robust=True
     )
 
 

@@ -10,7 +10,10 @@ commit, so it happens a second time (docs/background.md).
 """
 
 import logging
+import os
+import queue
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -221,6 +224,68 @@ def deliveries_nudge(
             break
         queued += len(chunk)
     return queued
+
+
+class _NudgeSender:
+    """Sends the nudges of committed transactions from a thread of this process.
+
+    A request only hands its delivery ids over (no broker round trip, no
+    Celery message built in the request); the thread sends whatever has
+    piled up as one message, so under load many transactions share a
+    message and when idle each goes out at once. Ids still queued when the
+    process dies are lost like any nudge: the sweep runs their deliveries.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+
+    def put(self, ids: list[int]) -> None:
+        if self._pid != os.getpid():
+            # First use in this process (a forked worker inherits no thread).
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._queue = queue.SimpleQueue()
+                    threading.Thread(
+                        target=self._run,
+                        args=(self._queue,),
+                        name="outbox-nudges",
+                        daemon=True,
+                    ).start()
+                    self._pid = os.getpid()
+        self._queue.put(ids)
+
+    @staticmethod
+    def _run(pending: queue.SimpleQueue) -> None:
+        while True:
+            ids = list(pending.get())
+            while True:
+                try:
+                    ids.extend(pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                deliveries_nudge(ids=ids)
+            except Exception:  # never let the sender die; the sweep covers
+                logger.exception("outbox nudge sender failed for %s", ids)
+
+
+_sender = _NudgeSender()
+
+
+def deliveries_nudge_later(*, ids: Sequence[int]) -> None:
+    """Nudge the workers for committed deliveries without waiting for the broker.
+
+    Without a broker (tasks run eagerly) the deliveries run here and now, as
+    `deliveries_nudge` does.
+    """
+    from .tasks import deliveries_run as deliveries_run_task
+
+    if deliveries_run_task.app.conf.task_always_eager:
+        deliveries_nudge(ids=ids)
+    elif ids:
+        _sender.put(list(ids))
 
 
 def deliveries_due(*, before=None, handler: str | None = None, limit: int = 500):

@@ -151,3 +151,28 @@ def test_sweep_nudges_in_chunks(customer, nudges, monkeypatch):
 
     assert deliveries_nudge(ids=[1, 2, 3, 4, 5]) == 5
     assert nudges == [[1, 2], [3, 4], [5]]
+
+
+def test_with_a_broker_the_nudge_leaves_from_a_thread_of_the_process(
+    customer, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    import threading
+
+    from shop.outbox.tasks import deliveries_run
+
+    monkeypatch.setitem(deliveries_run.app.conf, "task_always_eager", False)
+    sent = []
+    arrived = threading.Event()
+
+    def apply_async(args, **kwargs):
+        sent.append((threading.current_thread().name, list(args[0])))
+        arrived.set()
+
+    monkeypatch.setattr(deliveries_run, "apply_async", apply_async)
+    product = ProductFactory(stock=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_place(customer=customer, lines=[LineRequest(product.pk, 1)])
+
+    assert arrived.wait(5)
+    [delivery] = Delivery.objects.filter(event__type="order.placed")
+    assert sent == [("outbox-nudges", [delivery.pk])]
