@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 class ShopError(Exception):
     """Base of the errors services raise; the API maps them to responses."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "invalid"
     message = "The request could not be processed."
 
@@ -99,8 +99,10 @@ def _drf_body(exc: exceptions.APIException) -> dict:
         message = str(exc.detail.get("detail", _first_message(exc.detail)))
         return error_body(code, message)
     extra = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after"] = int(exc.wait) + 1
+    # DRF sets Throttled.wait in __init__; the stubs do not declare it.
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        extra["retry_after"] = int(wait) + 1
     return error_body(code, str(exc.detail), extra)
 
 

@@ -18,6 +18,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", core_views.front_door, name="front-door"),
     # Before the admin, whose catch-all would swallow admin/password_reset/.
     path("", include("shop.users.admin_urls")),
     path("admin/", admin.site.urls),

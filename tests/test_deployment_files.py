@@ -214,3 +214,18 @@ def test_compose_runs_a_celery_worker_and_beat_with_health_checks():
         assert service["environment"]["REDIS_URL"].startswith("redis://redis:6379")
     assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
     assert "relay" not in services, "relay_events --follow is gone: workers relay"
+
+
+def test_compose_worker_serves_its_metrics_on_the_compose_network_only():
+    services = _compose()["services"]
+    worker = services["worker"]
+    env = worker["environment"]
+    assert str(env["WORKER_METRICS_PORT"]) == "9808"
+    assert env["WORKER_METRICS_ADDR"] == "0.0.0.0"
+    assert env["PROMETHEUS_MULTIPROC_DIR"]
+    assert [str(port) for port in worker["expose"]] == ["9808"]
+    # No token guards the port: it is never published on the host.
+    assert "ports" not in worker
+    # The worker keeps every other app setting.
+    assert env["SECRET_KEY"] == services["web"]["environment"]["SECRET_KEY"]
+    assert "WORKER_METRICS_PORT" not in services["beat"]["environment"]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from shop.catalog import services
+from shop.catalog.admin_import import ProductImportAdminMixin
 from shop.catalog.models import Category, Product, StockMovement
 from shop.catalog.pagination import product_counts_invalidate
 from shop.catalog.validators import sku_normalize, slug_normalize
@@ -206,7 +207,7 @@ def _csv_rows(queryset):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ProductImportAdminMixin, admin.ModelAdmin):
     form = ProductAdminForm
     list_display = ("name", "sku", "category", "price", "stock", "is_active")
     list_filter = ("is_active", StockLevelFilter, "category")

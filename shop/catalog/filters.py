@@ -1,71 +1,60 @@
 """Query-string filters of the catalogue lists.
 
-Every value goes through a Django form field first, so garbage (non-numeric
-prices, NUL bytes, over-long search terms) is a 400 and never reaches SQL.
+Every value goes through a strict form field first (shop.core.filtering),
+so anything the schema does not allow (non-numeric prices, NUL bytes,
+over-long search terms) is a 400 and never reaches SQL.
 """
 
-import django_filters
-from django import forms
 from django.db.models import Q
 from rest_framework.filters import OrderingFilter
 
 from shop.catalog import selectors
 from shop.catalog.models import Category, Product
+from shop.catalog.validators import SLUG_MAX_LENGTH
+from shop.core.filtering import (
+    BoolFilter,
+    IdFilter,
+    MoneyFilter,
+    PatternFilter,
+    StrictFilterSet,
+    TextFilter,
+)
 
 MAX_SEARCH_TERMS = 5
-# Largest value a bigint primary key can hold.
-MAX_ID = 2**63 - 1
+# An id (up to 18 digits, so always a bigint) or a slug with a non-digit.
+CATEGORY_PATTERN = "^(?:[0-9]{1,18}|[-a-zA-Z0-9_]*[-a-zA-Z_][-a-zA-Z0-9_]*)$"
 
 
-class CategoryField(forms.CharField):
-    """A category id or slug."""
-
-    default_error_messages = {"invalid": "Give a category id or slug."}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if len(value) > 200:
-            raise forms.ValidationError(self.error_messages["invalid"])
-        if value.isdigit():
-            if int(value) > MAX_ID:
-                raise forms.ValidationError(self.error_messages["invalid"])
-            return int(value)
-        return value.lower()
+def _category_value(value: str) -> int | str:
+    return int(value) if value.isdigit() else value.lower()
 
 
-class CategoryFilter(django_filters.Filter):
-    field_class = CategoryField
-
-
-class ProductFilter(django_filters.FilterSet):
-    category = CategoryFilter(
+class ProductFilter(StrictFilterSet):
+    category = PatternFilter(
         method="by_category",
+        pattern=CATEGORY_PATTERN,
+        max_length=SLUG_MAX_LENGTH,
+        convert=_category_value,
         help_text="Category id or slug; products of its subcategories included.",
     )
-    min_price = django_filters.NumberFilter(
-        field_name="price",
-        lookup_expr="gte",
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        help_text="Lowest price, inclusive.",
+    min_price = MoneyFilter(
+        field_name="price", lookup_expr="gte", help_text="Lowest price, inclusive."
     )
-    max_price = django_filters.NumberFilter(
-        field_name="price",
-        lookup_expr="lte",
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        help_text="Highest price, inclusive.",
+    max_price = MoneyFilter(
+        field_name="price", lookup_expr="lte", help_text="Highest price, inclusive."
     )
-    in_stock = django_filters.BooleanFilter(
+    in_stock = BoolFilter(
         method="by_in_stock",
         help_text="true: only products with stock; false: only sold-out ones.",
     )
-    search = django_filters.CharFilter(
+    search = TextFilter(
         method="by_search",
         max_length=100,
         help_text="Words that must all appear in the name, SKU or description.",
+    )
+    include_inactive = BoolFilter(
+        method="by_nothing",
+        help_text="Staff only: list inactive products too (ignored for others).",
     )
 
     class Meta:
@@ -75,6 +64,10 @@ class ProductFilter(django_filters.FilterSet):
     def by_category(self, queryset, name, value):
         ids = selectors.category_subtree_ids(category=value)
         return queryset.filter(category_id__in=ids)
+
+    def by_nothing(self, queryset, name, value):
+        # Read by the view, which picks the queryset; validated here.
+        return queryset
 
     def by_in_stock(self, queryset, name, value):
         return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
@@ -91,11 +84,9 @@ class ProductFilter(django_filters.FilterSet):
         return queryset
 
 
-class CategoryListFilter(django_filters.FilterSet):
-    parent = django_filters.NumberFilter(
-        field_name="parent_id", min_value=1, max_value=MAX_ID
-    )
-    search = django_filters.CharFilter(method="by_search", max_length=100)
+class CategoryListFilter(StrictFilterSet):
+    parent = IdFilter(field_name="parent_id", help_text="Parent category id.")
+    search = TextFilter(method="by_search", max_length=100)
 
     class Meta:
         model = Category

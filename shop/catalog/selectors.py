@@ -1,5 +1,7 @@
 """Catalogue reads: querysets scoped to the caller, ledger checks, reports."""
 
+from typing import TypedDict
+
 from django.db import connection
 from django.db.models import F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -106,7 +108,15 @@ def product_low_stock(*, threshold: int) -> QuerySet[Product]:
     )
 
 
-def product_stock_drift() -> QuerySet[Product]:
+class StockDriftRow(TypedDict):
+    id: int
+    sku: str
+    name: str
+    stock: int
+    ledger: int
+
+
+def product_stock_drift() -> QuerySet[Product, StockDriftRow]:
     """Products whose stock differs from the sum of their movements.
 
     One aggregate query over products left-joined to their movements.

@@ -25,6 +25,7 @@ from shop.catalog.validators import (
     sku_validator,
     slug_normalize,
 )
+from shop.core.strict import NonZeroIntegerField, StrictJSONMixin
 
 
 def _iso(value, tz) -> str:
@@ -92,7 +93,7 @@ class ProductSerializer(serializers.Serializer):
         )
 
 
-class ProductInputSerializer(serializers.Serializer):
+class ProductInputSerializer(StrictJSONMixin, serializers.Serializer):
     """What staff send to create (POST) or change (PUT/PATCH) a product.
 
     `stock` is the wanted stock level: the difference to the current level is
@@ -158,8 +159,8 @@ class ProductInputSerializer(serializers.Serializer):
         return attrs
 
 
-class StockAdjustInputSerializer(serializers.Serializer):
-    delta = serializers.IntegerField(
+class StockAdjustInputSerializer(StrictJSONMixin, serializers.Serializer):
+    delta = NonZeroIntegerField(
         min_value=-MAX_STOCK,
         max_value=MAX_STOCK,
         help_text="Units to add (positive) or remove (negative).",
@@ -173,19 +174,23 @@ class StockAdjustInputSerializer(serializers.Serializer):
     )
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
-    def validate_delta(self, value: int) -> int:
-        if value == 0:
-            raise serializers.ValidationError("A stock change cannot be zero.")
-        return value
 
-
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(StrictJSONMixin, serializers.ModelSerializer):
     """Categories are reference data: read and written with one serializer."""
 
+    name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(
         max_length=SLUG_MAX_LENGTH,
         required=False,
         help_text="Derived from the name when left out on creation.",
+    )
+    # A declared field (DRF's metaclass collects it), named like the stubs'
+    # Field.parent attribute.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Id of the parent category; null for a top-level one.",
     )
     description = serializers.CharField(
         max_length=10_000, required=False, allow_blank=True

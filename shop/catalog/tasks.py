@@ -1,10 +1,11 @@
-"""Nightly stock audit: a thin shell over the drift selector."""
+"""Catalogue tasks: the nightly stock audit and large admin CSV imports."""
 
 import logging
 
 from celery import shared_task
 
 from shop.catalog.selectors import product_stock_drift
+from shop.catalog.services.import_jobs import import_job_run
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +24,9 @@ def stock_check() -> int:
             row["stock"] - row["ledger"],
         )
     return len(drifting)
+
+
+@shared_task(name="catalog.import_products", ignore_result=True)
+def product_import_job(token: str, mode: str, keep_good: bool = False) -> None:
+    """Preview or apply an admin CSV upload (shop.catalog.services.import_jobs)."""
+    import_job_run(token=token, mode=mode, keep_good=keep_good)

@@ -16,12 +16,11 @@ SLUG_MAX_LENGTH = 200
 SKU_MESSAGE = "Use letters, digits and . _ / - only, starting with a letter or digit."
 SLUG_MESSAGE = "Use lower-case letters, digits, hyphens and underscores only."
 
-sku_validator = RegexValidator(
-    re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*\Z"), SKU_MESSAGE, code="invalid_sku"
-)
-slug_validator = RegexValidator(
-    re.compile(r"^[-a-zA-Z0-9_]+\Z"), SLUG_MESSAGE, code="invalid_slug"
-)
+SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
+SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+
+sku_validator = RegexValidator(SKU_PATTERN, SKU_MESSAGE, code="invalid_sku")
+slug_validator = RegexValidator(SLUG_PATTERN, SLUG_MESSAGE, code="invalid_slug")
 
 
 def sku_normalize(value: str) -> str:
@@ -38,13 +37,13 @@ def sku_problem(value: str) -> str | None:
     """Why a normalised SKU is refused, or None when it is fine."""
     if not value:
         return "sku is required"
-    if len(value) > SKU_MAX_LENGTH or not sku_validator.regex.match(value):
+    if len(value) > SKU_MAX_LENGTH or not SKU_PATTERN.match(value):
         return f"sku {value!r} is invalid (letters, digits, . _ / -; max 64)"
     return None
 
 
 def slug_problem(value: str) -> str | None:
     """Why a normalised slug is refused, or None when it is fine."""
-    if len(value) > SLUG_MAX_LENGTH or not slug_validator.regex.match(value):
+    if len(value) > SLUG_MAX_LENGTH or not SLUG_PATTERN.match(value):
         return f"{value!r} is not a valid slug"
     return None

@@ -1,5 +1,4 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,12 +18,6 @@ from shop.core.permissions import ReadOnlyOrStaffModelPermissions, StaffModelPer
 # Query parameters that change which products a public list shows, or in
 # what order (include_inactive only counts for staff).
 SHAPING_PARAMS = (*ProductFilter.base_filters, StableOrderingFilter.ordering_param)
-
-INCLUDE_INACTIVE = OpenApiParameter(
-    "include_inactive",
-    OpenApiTypes.BOOL,
-    description="Staff only: list inactive products too (ignored for others).",
-)
 
 
 def _is_staff(request) -> bool:
@@ -53,6 +46,14 @@ class CategoryViewSet(viewsets.ModelViewSet):
     permission_classes = [ReadOnlyOrStaffModelPermissions]
     filterset_class = CategoryListFilter
     schema_error_codes = ("409",)
+    schema_links = {
+        "create": {
+            "GetCategory": ("categories_retrieve", "id"),
+            "UpdateCategory": ("categories_update", "id"),
+            "PatchCategory": ("categories_partial_update", "id"),
+            "DeleteCategory": ("categories_destroy", "id"),
+        }
+    }
 
     def get_queryset(self):
         return selectors.category_list()
@@ -64,7 +65,6 @@ class CategoryViewSet(viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List active products (staff: include_inactive=true for all)",
-        parameters=[INCLUDE_INACTIVE],
     ),
     retrieve=extend_schema(summary="A product; inactive ones are 404 to non-staff"),
     create=extend_schema(
@@ -89,19 +89,31 @@ class ProductViewSet(
     permission_classes = [ReadOnlyOrStaffModelPermissions]
     filterset_class = ProductFilter
     filter_backends = [
-        *viewsets.GenericViewSet.filter_backends,
+        # The settings' default backends (mypy: a class-level read of a
+        # generic class's attribute).
+        *viewsets.GenericViewSet.filter_backends,  # type: ignore[misc]
         StableOrderingFilter,
     ]
     pagination_class = ProductPagination
     ordering_fields = ["price", "name", "created_at"]
     ordering = ["id"]
     schema_error_codes = ("409",)
+    schema_links = {
+        "create": {
+            "GetProduct": ("products_retrieve", "id"),
+            "UpdateProduct": ("products_update", "id"),
+            "PatchProduct": ("products_partial_update", "id"),
+            "AdjustStock": ("products_stock_create", "id"),
+            "DeleteProduct": ("products_destroy", "id"),
+        },
+    }
 
     def get_queryset(self):
         staff = _is_staff(self.request)
         if self.action == "list":
-            flag = self.request.query_params.get("include_inactive", "")
-            include_inactive = staff and flag.lower() in ("true", "1")
+            # ProductFilter refuses anything but true/false.
+            flag = self.request.query_params.get("include_inactive")
+            include_inactive = staff and flag == "true"
         else:
             # Staff edit inactive products too; everybody else gets a 404.
             include_inactive = staff

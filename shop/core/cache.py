@@ -3,7 +3,8 @@ and counters that take one round trip for several keys."""
 
 import functools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from django.core.cache.backends import redis as django_redis
 from django.core.cache.backends.base import BaseCache
@@ -40,18 +41,24 @@ _TIMED_OPERATIONS = (
 )
 
 
-def _timed(operation: str, method):
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _timed(operation: str) -> Callable[[Method], Method]:
     histogram = CACHE_LATENCY.labels(operation)
 
-    @functools.wraps(method)
-    def timed(self, *args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            histogram.observe(time.perf_counter() - started)
+    def decorate(method: Method) -> Method:
+        @functools.wraps(method)
+        def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                histogram.observe(time.perf_counter() - started)
 
-    return timed
+        return cast(Method, timed)
+
+    return decorate
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
@@ -76,6 +83,7 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             self._clients[index] = client
         return client
 
+    @_timed("incr_many")
     def incr_many(self, ttls: Mapping[str, int]) -> list[int]:
         client = self.get_client(write=True)
         script = self._incr_many_scripts.get(client)
@@ -90,9 +98,8 @@ for _operation in _TIMED_OPERATIONS:
     setattr(
         RedisCacheClient,
         _operation,
-        _timed(_operation, getattr(django_redis.RedisCacheClient, _operation)),
+        _timed(_operation)(getattr(django_redis.RedisCacheClient, _operation)),
     )
-RedisCacheClient.incr_many = _timed("incr_many", RedisCacheClient.incr_many)
 
 
 class RedisCache(django_redis.RedisCache):
@@ -105,7 +112,8 @@ class RedisCache(django_redis.RedisCache):
     def incr_many(self, ttls: Mapping[str, int], version=None) -> dict[str, int]:
         """Add 1 to each counter, creating it to expire in `ttl` seconds."""
         keys = {self.make_and_validate_key(k, version=version): k for k in ttls}
-        counts = self._cache.incr_many(dict(zip(keys, ttls.values(), strict=True)))
+        client = cast(RedisCacheClient, self._cache)
+        counts = client.incr_many(dict(zip(keys, ttls.values(), strict=True)))
         return dict(zip(keys.values(), counts, strict=True))
 
 

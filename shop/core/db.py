@@ -9,6 +9,14 @@ from django.db.models import AutoField, BigAutoField, SmallAutoField
 _AUTO_FIELDS = (AutoField, BigAutoField, SmallAutoField)
 
 
+def field_column(field: models.Field) -> str:
+    """A concrete field's column name (`Field.column` is None only for
+    fields without one, such as many-to-many)."""
+    if field.column is None:
+        raise ValueError(f"{field!r} has no database column")
+    return field.column
+
+
 def instances_insert(objs: Sequence[models.Model], *, using: str = "default") -> None:
     """INSERT unsaved instances of one model in one statement and set their pks.
 
@@ -67,11 +75,11 @@ def _insert_sql(model, rows: int, vendor: str, using: str) -> str:
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only quoted identifiers from the model's meta are formatted in.
     table = qn(model._meta.db_table)
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(field_column(f)) for f in fields)
     values = ", ".join([row] * rows)
     sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
     if auto is not None:
-        sql += f" RETURNING {qn(auto.column)}"
+        sql += f" RETURNING {qn(field_column(auto))}"
     return sql
 
 
@@ -109,7 +117,7 @@ class InsertBatch:
             insert = _insert_sql(model, len(objs), "postgresql", self.using)
             statements.append(f"t{number} AS ({insert})")
             if auto is not None:
-                column = connection.ops.quote_name(auto.column)
+                column = connection.ops.quote_name(field_column(auto))
                 returning.append(f"SELECT {number}, {column} FROM t{number}")  # noqa: S608
             for obj in objs:
                 for field in fields:

@@ -8,6 +8,10 @@ directory and a scrape adds up all of them, whichever worker answers it.
 gunicorn.conf.py empties the directory when gunicorn starts and marks each
 dead worker. Without the variable (runserver, tests) one process counts alone.
 
+A Celery worker's processes count in a directory of their own (its own
+container): with WORKER_METRICS_PORT set, the worker's main process serves
+their sum on that port (`worker_metrics_serve`, started from shop/celery.py).
+
 How an app adds metrics (core imports no app; apps import this module):
 
 - Counters and histograms: define them with prometheus_client in the app's
@@ -24,11 +28,14 @@ How an app adds metrics (core imports no app; apps import this module):
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from django.db import connections
 from django.http import HttpRequest, HttpResponseBase
@@ -38,9 +45,12 @@ from prometheus_client import (
     CollectorRegistry,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.registry import Collector
+
+logger = logging.getLogger(__name__)
 
 _MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if _MULTIPROC_DIR:
@@ -97,6 +107,45 @@ def scrape(path: str | None = None) -> tuple[bytes, str]:
     for collector in _scrape_collectors:
         registry.register(collector)
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def worker_metrics_serve(
+    *, port: int, addr: str, path: str | None = None
+) -> tuple[WSGIServer, threading.Thread]:
+    """Serve the metrics of this Celery worker and its pool processes on
+    http://addr:port/ (any path), from a daemon thread of the calling process.
+
+    Called in the worker's main process before the pool starts (worker_init):
+    files other processes left in the directory are removed first, as
+    gunicorn.conf.py does when gunicorn starts, so a restarted worker does not
+    add in the counts of the one before (a container restart keeps /tmp).
+    Scrape-time collectors (the outbox backlog) are not served here: the web's
+    /metrics has them, and two targets would count them twice.
+    """
+    path = _MULTIPROC_DIR if path is None else path
+    if not path:
+        # The prefork children's counts never reach this process.
+        logger.warning(
+            "WORKER_METRICS_PORT without PROMETHEUS_MULTIPROC_DIR: only the "
+            "worker's main process is counted, not its pool processes"
+        )
+        return start_http_server(port, addr=addr)
+    os.makedirs(path, exist_ok=True)
+    mine = f"_{os.getpid()}.db"
+    for name in os.listdir(path):
+        if name.endswith(".db") and not name.endswith(mine):
+            os.remove(os.path.join(path, name))
+    registry = CollectorRegistry()
+    prometheus_multiprocess.MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]
+    served = start_http_server(port, addr=addr, registry=registry)
+    logger.info("worker metrics on http://%s:%s/metrics", addr, port)
+    return served
+
+
+def worker_process_dead(pid: int) -> None:
+    """Retire a finished pool process's live gauges; its counters stay."""
+    if _MULTIPROC_DIR:
+        prometheus_multiprocess.mark_process_dead(pid, _MULTIPROC_DIR)  # type: ignore[no-untyped-call]
 
 
 def _view_label(request: HttpRequest) -> str:

@@ -188,28 +188,30 @@ class ApiErrorMiddleware:
 # storage objects per request) and behave as Django's everywhere else.
 
 
-def _is_api(request) -> bool:
+def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
 class SiteSessionMiddleware(SessionMiddleware):
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         if not _is_api(request):
             super().process_request(request)
 
-    def process_response(self, request, response):
+    def process_response(
+        self, request: HttpRequest, response: HttpResponse
+    ) -> HttpResponse:
         if not hasattr(request, "session"):
             return response
         return super().process_response(request, response)
 
 
 class SiteAuthenticationMiddleware(AuthenticationMiddleware):
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         if not _is_api(request):
             super().process_request(request)
 
 
 class SiteMessageMiddleware(MessageMiddleware):
-    def process_request(self, request):
+    def process_request(self, request: HttpRequest) -> None:
         if not _is_api(request):
             super().process_request(request)

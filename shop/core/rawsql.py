@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import overload
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
@@ -91,11 +92,18 @@ def to_date(value) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def to_aware(value) -> dt.datetime | None:
+@overload
+def to_aware(value: None) -> None: ...
+@overload
+def to_aware(value: dt.datetime | str) -> dt.datetime: ...
+def to_aware(value: dt.datetime | str | None) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = parse_datetime(value)
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValueError(f"not a timestamp: {value!r}")
+        value = parsed
     if timezone.is_naive(value):
         # SQLite hands back the stored UTC text without a zone.
         value = value.replace(tzinfo=dt.UTC)

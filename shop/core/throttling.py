@@ -58,8 +58,13 @@ class CounterThrottle(BaseThrottle):
 
     def window(self, request, view, now: float) -> Window | None:
         """The counter this request goes to; None if it is not counted."""
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        ident = self.get_ident_key(request, view) if rate else None
+        rates: dict[str, str | None]
+        # The stubs type the rates as numbers; they are "N/period" strings.
+        rates = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        rate = rates.get(self.scope)
+        if not rate:
+            return None
+        ident = self.get_ident_key(request, view)
         if ident is None:
             return None
         limit, duration = parse_rate(rate)

@@ -1,4 +1,5 @@
-"""Health probes for load balancers and orchestrators; the Prometheus scrape."""
+"""The site root, the health probes for load balancers and orchestrators, and
+the Prometheus scrape."""
 
 import hmac
 import logging
@@ -11,15 +12,32 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotFound,
+    HttpResponseRedirect,
     JsonResponse,
 )
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from shop.core import metrics as shop_metrics
 from shop.core.replicas import replica_aliases, replica_states
 
 logger = logging.getLogger(__name__)
+
+
+@require_safe
+@never_cache
+def front_door(request: HttpRequest) -> HttpResponseRedirect:
+    """`/`: staff to the admin, everyone else to the API documentation.
+
+    The backend has no pages of its own: the people who open it in a browser
+    are staff (who want the admin) and client developers (the API docs). The
+    answer depends on the session, so it is a 302 that no cache keeps.
+    """
+    user = request.user
+    if user.is_active and user.is_staff:
+        return HttpResponseRedirect(reverse("admin:index"))
+    return HttpResponseRedirect(reverse("docs"))
 
 
 @never_cache
@@ -100,7 +118,8 @@ def _check_broker() -> str:
 
     timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
     try:
-        with Connection(
+        # kombu ships no annotations.
+        with Connection(  # type: ignore[no-untyped-call]
             settings.CELERY_BROKER_URL,
             connect_timeout=timeout,
             transport_options={"max_retries": 0, "socket_timeout": timeout},

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 from django.db import connection, models
 
+from shop.core.db import field_column
+
 # Rows per executemany() on SQLite.
 SQLITE_BATCH = 5000
 
@@ -32,7 +34,7 @@ class _Columns:
             f for f in model._meta.concrete_fields if with_pk or not f.primary_key
         ]
         self.table = model._meta.db_table
-        self.names = [f.column for f in fields]
+        self.names = [field_column(f) for f in fields]
         self.keys = [f.attname for f in fields]
         self.defaults = {}
         for f in fields:
@@ -57,7 +59,7 @@ _REQUIRED = object()
 class BulkLoader:
     """Writes rows given as {attname: value} dicts into a model's table."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
         self._columns: dict[tuple, _Columns] = {}
 

@@ -89,6 +89,8 @@ def with_cheap_date_hierarchy(queryset: QuerySet) -> DateHierarchyQuerySet:
     return DateHierarchyQuerySet(
         model=queryset.model,
         query=queryset.query.chain(),
-        using=queryset._db,
-        hints=queryset._hints,
+        # QuerySet's own constructor arguments; the stubs leave its private
+        # attributes out.
+        using=queryset._db,  # type: ignore[attr-defined]
+        hints=queryset._hints,  # type: ignore[attr-defined]
     )

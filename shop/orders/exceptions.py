@@ -30,7 +30,7 @@ class InvalidTransition(Conflict):
 
 class IdempotencyKeyInvalid(ShopError):
     code = "invalid_idempotency_key"
-    message = "The Idempotency-Key header must be 1 to 255 printable characters."
+    message = "The Idempotency-Key header must be 1 to 255 printable ASCII characters."
 
 
 class IdempotencyKeyMismatch(ShopError):

@@ -1,28 +1,24 @@
 import django_filters
 
+from shop.core.filtering import DateTimeFilter, IdFilter, StrictFilterSet
 from shop.orders.models import Order
 from shop.orders.permissions import user_sees_all_orders
 
-MAX_ID = 2**63 - 1
 
-
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Order.Status.choices)
-    created_after = django_filters.DateTimeFilter(
+    created_after = DateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
         help_text="Orders created at or after this time (ISO 8601 date or datetime).",
     )
-    created_before = django_filters.DateTimeFilter(
+    created_before = DateTimeFilter(
         field_name="created_at",
         lookup_expr="lt",
         help_text="Orders created before this time (ISO 8601 date or datetime).",
     )
-    customer = django_filters.NumberFilter(
+    customer = IdFilter(
         method="by_customer",
-        min_value=1,
-        max_value=MAX_ID,
-        decimal_places=0,
         help_text="Customer id; staff only, ignored for everyone else.",
     )
 

@@ -61,15 +61,17 @@ class Order(models.Model):
             ),
         ]
         # INCLUDE columns (PostgreSQL; plain indexes on SQLite) let the reports
-        # and the customer's summary and list run as index-only scans.
+        # and the customer's summary and list run as index-only scans. The id
+        # after created_at matches the lists' order (-created_at, -id), so a
+        # cursor page is a short index range, never a sort.
         indexes = [
             models.Index(
-                fields=["customer", "-created_at"],
+                fields=["customer", "-created_at", "-id"],
                 include=["status", "total"],
                 name="order_customer_created_incl",
             ),
             models.Index(
-                fields=["created_at"],
+                fields=["created_at", "id"],
                 include=["status", "total", "units", "customer"],
                 name="order_created_incl",
             ),

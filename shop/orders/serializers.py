@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
 
+from shop.core.strict import StrictJSONMixin
 from shop.orders.models import Order
 from shop.orders.services import MAX_LINE_QUANTITY, MAX_ORDER_LINES, LineRequest
 
@@ -14,37 +15,21 @@ MAX_TEXT = 2000
 # --- Input -------------------------------------------------------------------
 
 
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer and nothing else.
-
-    DRF's IntegerField also takes "5", "5.0", 5.0 and strings with spaces;
-    a client that sends those has a bug worth hearing about (docs/orders.md).
-    """
-
-    default_error_messages = {
-        "invalid": "A valid integer is required: a JSON whole number, not in quotes."
-    }
-
-    def to_internal_value(self, data):
-        # bool is an int subclass: true is not a quantity.
-        if type(data) is not int:
-            self.fail("invalid")
-        return super().to_internal_value(data)
+class OrderLineInputSerializer(StrictJSONMixin, serializers.Serializer):
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
-class OrderLineInputSerializer(serializers.Serializer):
-    product = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
-
-
-class OrderPlaceInputSerializer(serializers.Serializer):
+class OrderPlaceInputSerializer(StrictJSONMixin, serializers.Serializer):
     """What a client may send to place an order.
 
     Prices and totals are not fields: whatever a client sends for them is
     ignored and the server computes both from the catalogue.
     """
 
-    items = OrderLineInputSerializer(
+    # many=True builds a ListSerializer, which takes max_length; the stubs
+    # check the arguments against the child serializer's __init__.
+    items = OrderLineInputSerializer(  # type: ignore[call-arg]
         many=True, allow_empty=False, max_length=MAX_ORDER_LINES
     )
     shipping_address = serializers.CharField(
@@ -80,7 +65,7 @@ class OrderPlaceInputSerializer(serializers.Serializer):
         }
 
 
-class OrderStatusInputSerializer(serializers.Serializer):
+class OrderStatusInputSerializer(StrictJSONMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices)
 
 

@@ -1,5 +1,9 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -8,6 +12,7 @@ from shop.core.schema import ErrorSerializer
 from shop.orders import selectors, services
 from shop.orders.filters import OrderFilter
 from shop.orders.models import Order
+from shop.orders.pagination import OrderPagination
 from shop.orders.permissions import ManagesOrders
 from shop.orders.serializers import (
     OrderPlaceInputSerializer,
@@ -15,22 +20,42 @@ from shop.orders.serializers import (
     OrderStatusInputSerializer,
     OrderSummarySerializer,
 )
+from shop.orders.services.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from shop.users.permissions import HasVerifiedEmail
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
-    type=OpenApiTypes.STR,
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": KEY_PATTERN,
+    },
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "Up to 255 characters. Retrying with the same key and body returns the "
-        "first response (same status and body, header `Idempotent-Replayed: "
-        "true`) without placing a second order; the same key with another body "
-        "is 422; while the first request runs, 409. Keys are kept 24 hours."
+        "Up to 255 printable ASCII characters, no surrounding spaces. "
+        "Retrying with the same key and body returns the first response "
+        "(same status and body, header `Idempotent-Replayed: true`) without "
+        "placing a second order; the same key with another body is 422; while "
+        "the first request runs, 409. Keys are kept 24 hours."
     ),
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders",
+        description=(
+            "The caller's orders (staff: every order), newest first by "
+            "`(created_at, id)`. Pages by `limit`/`offset` with an exact `count`, "
+            "or, from `paginate=cursor` on, by the opaque `cursor` of the "
+            "`next`/`previous` links with `count` null: a cursor page costs the "
+            "same at any depth, an offset page reads every row before it. "
+            "Filters apply in both modes."
+        ),
+    )
+)
 class OrderViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -38,8 +63,17 @@ class OrderViewSet(
 
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
+    pagination_class = OrderPagination
     # Ids beyond 64 bits are a 404 from the router, not a database error.
     lookup_value_regex = "[0-9]{1,18}"
+    # OpenAPI links: what a client can do next with the order it placed.
+    schema_links = {
+        "create": {
+            "GetOrder": ("orders_retrieve", "id"),
+            "CancelOrder": ("orders_cancel_create", "id"),
+            "SetOrderStatus": ("orders_status_create", "id"),
+        },
+    }
 
     @property
     def schema_error_codes(self):

@@ -22,8 +22,8 @@ class PublishedFilter(admin.SimpleListFilter):
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
-    fields = ["handler", "state", "attempts", "next_attempt_at", "done_at"]
-    readonly_fields = fields
+    readonly_fields = ("handler", "state", "attempts", "next_attempt_at", "done_at")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     show_change_link = True
@@ -87,7 +87,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
-    fields = [
+    readonly_fields = (
         "event",
         "handler",
         "state",
@@ -97,8 +97,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "done_at",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
     actions = ["retry"]
 
     @admin.display(description="event", ordering="event__type")

@@ -6,6 +6,9 @@ class OutboxConfig(AppConfig):
     label = "outbox"
     verbose_name = "Outbox"
 
-    def ready(self):
+    def ready(self) -> None:
         # Registers the publication handler.
         from . import publication  # noqa: F401
+        from .metrics import metrics_register
+
+        metrics_register()

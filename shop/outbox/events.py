@@ -72,7 +72,7 @@ def event_record(
     *,
     type: str,
     aggregate_type: str,
-    aggregate_id,
+    aggregate_id: object,
     payload: dict,
     batch: InsertBatch | None = None,
 ) -> OutboxEvent:

@@ -38,6 +38,7 @@ def publisher_current() -> Publisher:
         settings.ORDER_EVENTS_TOPIC_ARN,
         settings.ORDER_EVENTS_QUEUE_URL,
         settings.ORDER_EVENTS_WEBHOOK_URL,
+        tuple(settings.ORDER_EVENTS_WEBHOOK_SECRETS),
         settings.ORDER_EVENTS_WEBHOOK_SECRET,
         settings.AWS_ENDPOINT_URL,
         settings.AWS_REGION,

@@ -7,6 +7,8 @@ shared config, instance/task role); `AWS_ENDPOINT_URL` points the clients at
 any AWS-compatible endpoint.
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -95,10 +97,59 @@ class SQSPublisher:
         self.client.send_message(**kwargs)
 
 
-def webhook_signature(secret: str, body: bytes) -> str:
-    """The `X-Shop-Signature` value for `body`: HMAC-SHA256 in hex."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
+WEBHOOK_SECRET_PREFIX = "whsec_"
+# The Standard Webhooks spec asks for keys of 24 to 64 random bytes.
+WEBHOOK_MIN_KEY_BYTES = 24
+
+
+def webhook_key(secret: str) -> bytes:
+    """The HMAC key of one configured secret.
+
+    `whsec_` + base64 is the Standard Webhooks format; anything else is a
+    secret from before it (`ORDER_EVENTS_WEBHOOK_SECRET`), used as its UTF-8
+    bytes so existing consumers keep their key while they rotate.
+    """
+    if not secret.startswith(WEBHOOK_SECRET_PREFIX):
+        return secret.encode()
+    try:
+        key = base64.b64decode(
+            secret.removeprefix(WEBHOOK_SECRET_PREFIX), validate=True
+        )
+    except (binascii.Error, ValueError):
+        raise ImproperlyConfigured(
+            "A whsec_ webhook secret must be whsec_ followed by base64."
+        ) from None
+    if len(key) < WEBHOOK_MIN_KEY_BYTES:
+        raise ImproperlyConfigured(
+            f"A whsec_ webhook secret must hold at least {WEBHOOK_MIN_KEY_BYTES} "
+            "bytes (base64 of secrets.token_bytes(32))."
+        )
+    return key
+
+
+def webhook_signature(
+    keys: Sequence[bytes], msg_id: str, timestamp: int, body: bytes
+) -> str:
+    """The `webhook-signature` header: `v1,<base64 HMAC-SHA256>` per key.
+
+    What is signed is `{id}.{timestamp}.{body}`, so neither the id nor the
+    time can be changed or replayed later without the key.
+    """
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    return " ".join(
+        "v1,"
+        + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+        for key in keys
+    )
+
+
+def webhook_secrets() -> list[str]:
+    """Every secret deliveries are signed with, the rotation list first."""
+    secrets = [*settings.ORDER_EVENTS_WEBHOOK_SECRETS]
+    legacy = settings.ORDER_EVENTS_WEBHOOK_SECRET
+    if legacy and legacy not in secrets:
+        secrets.append(legacy)
+    return secrets
 
 
 class WebhookError(Exception):
@@ -106,13 +157,34 @@ class WebhookError(Exception):
 
 
 class WebhookPublisher:
-    def __init__(self, url: str, secret: str):
-        if not secret:
+    """POSTs each event signed per Standard Webhooks (standardwebhooks.com).
+
+    Several secrets sign at once (one signature each), so a consumer's secret
+    can be rotated without a moment in which deliveries fail.
+    """
+
+    def __init__(self, url: str, secrets: Sequence[str]):
+        secrets = [s for s in secrets if s]
+        if not secrets:
             raise ImproperlyConfigured(
-                "ORDER_EVENTS_WEBHOOK_SECRET is required with ORDER_EVENTS_WEBHOOK_URL."
+                "ORDER_EVENTS_WEBHOOK_SECRETS is required with "
+                "ORDER_EVENTS_WEBHOOK_URL."
             )
         self.url = url
-        self.secret = secret
+        self.keys = [webhook_key(s) for s in secrets]
+
+    def headers(self, event: OutboxEvent, body: bytes, timestamp: int) -> dict:
+        # The event id is the message id: the same on every retry of the
+        # event, so consumers de-duplicate on it.
+        msg_id = str(event.id)
+        return {
+            "Content-Type": "application/json",
+            "User-Agent": "shop-relay/2",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": webhook_signature(self.keys, msg_id, timestamp, body),
+            "X-Shop-Event-Type": event.type,
+        }
 
     def publish(self, event: OutboxEvent) -> None:
         body = event_body(event).encode()
@@ -120,14 +192,7 @@ class WebhookPublisher:
             self.url,
             data=body,
             method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "shop-relay/1",
-                "X-Shop-Event-Id": str(event.id),
-                "X-Shop-Event-Type": event.type,
-                "X-Shop-Timestamp": str(int(time.time())),
-                "X-Shop-Signature": webhook_signature(self.secret, body),
-            },
+            headers=self.headers(event, body, int(time.time())),
         )
         try:
             with urllib.request.urlopen(  # noqa: S310
@@ -169,9 +234,7 @@ def publisher_from_settings() -> Publisher:
         publishers.append(SQSPublisher(settings.ORDER_EVENTS_QUEUE_URL))
     if settings.ORDER_EVENTS_WEBHOOK_URL:
         publishers.append(
-            WebhookPublisher(
-                settings.ORDER_EVENTS_WEBHOOK_URL, settings.ORDER_EVENTS_WEBHOOK_SECRET
-            )
+            WebhookPublisher(settings.ORDER_EVENTS_WEBHOOK_URL, webhook_secrets())
         )
     if not publishers:
         raise ImproperlyConfigured(

@@ -16,7 +16,7 @@ import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .handlers import handler_get
+from .metrics import DELIVERY_FAILURES
 from .models import Delivery, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ def delivery_run(*, delivery_id: int) -> Outcome:
 
 
 def _failure_record(delivery: Delivery, exc: Exception) -> Outcome:
+    DELIVERY_FAILURES.labels(delivery.handler).inc()
     now = timezone.now()
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     delivery.updated_at = now
@@ -288,7 +290,9 @@ def deliveries_nudge_later(*, ids: Sequence[int]) -> None:
         _sender.put(list(ids))
 
 
-def deliveries_due(*, before=None, handler: str | None = None, limit: int = 500):
+def deliveries_due(
+    *, before: datetime | None = None, handler: str | None = None, limit: int = 500
+) -> list[int]:
     """Ids of pending deliveries due by `before`, oldest event first."""
     due = Delivery.objects.filter(
         state=Delivery.State.PENDING,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from django.db import DEFAULT_DB_ALIAS
 
@@ -26,6 +26,12 @@ from shop.orders.models import Order
 
 GroupBy = Literal["day", "week", "month"]
 GROUP_BY_CHOICES: tuple[str, ...] = ("day", "week", "month")
+
+
+def is_group_by(value: str) -> TypeGuard[GroupBy]:
+    return value in GROUP_BY_CHOICES
+
+
 CENT = rawsql.CENT
 STATUSES: tuple[str, ...] = tuple(Order.Status.values)
 

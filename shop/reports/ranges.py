@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shop.core.periods import local_today
-from shop.reports.queries import GROUP_BY_CHOICES, GroupBy
+from shop.reports.queries import GROUP_BY_CHOICES, GroupBy, is_group_by
 
 DEFAULT_DAYS = 30
 # The longest range one report may cover: ten years of daily rows.
@@ -60,7 +60,7 @@ class ReportRange:
         if not open_ended:
             date_to = date_to or local_today()
             date_from = date_from or date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
-        if group_by not in GROUP_BY_CHOICES:
+        if not is_group_by(group_by):
             raise ReportRangeError(
                 "group_by", f"group_by must be one of {', '.join(GROUP_BY_CHOICES)}."
             )

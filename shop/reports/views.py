@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from shop.core.permissions import StaffModelPermissions
 from shop.core.schema import ShopAutoSchema
+from shop.core.strict import QueryDateField, QueryIntegerField, repeated_params
 from shop.orders.models import Order
 from shop.reports import queries
 from shop.reports.ranges import MAX_LIMIT, ReportRange, ReportRangeError
@@ -21,12 +22,12 @@ from shop.reports.runner import ReportResult, report_csv_lines, report_run
 class ReportRangeInputSerializer(serializers.Serializer):
     """Parses the query string; ReportRange fills defaults and checks bounds."""
 
-    date_from = serializers.DateField(
+    date_from = QueryDateField(
         required=False,
         help_text="First local day (YYYY-MM-DD, TIME_ZONE), inclusive. "
         "Default: 29 days before date_to.",
     )
-    date_to = serializers.DateField(
+    date_to = QueryDateField(
         required=False,
         help_text="Last local day (YYYY-MM-DD), inclusive. Default: today.",
     )
@@ -51,7 +52,7 @@ class SalesInputSerializer(ReportRangeInputSerializer):
 
 
 class TopInputSerializer(ReportRangeInputSerializer):
-    limit = serializers.IntegerField(
+    limit = QueryIntegerField(
         min_value=1,
         max_value=MAX_LIMIT,
         default=10,
@@ -62,10 +63,10 @@ class TopInputSerializer(ReportRangeInputSerializer):
 class StatusInputSerializer(ReportRangeInputSerializer):
     range_optional = True
 
-    date_from = serializers.DateField(
+    date_from = QueryDateField(
         required=False, help_text="First local day, inclusive. Default: no limit."
     )
-    date_to = serializers.DateField(
+    date_to = QueryDateField(
         required=False, help_text="Last local day, inclusive. Default: no limit."
     )
 
@@ -193,6 +194,19 @@ class ReportView(APIView):
     result: ReportResult
 
     def get(self, request):
+        params = request.query_params
+        names = [*self.input_serializer_class().fields, "format"]
+        errors = {
+            name: ["Give this parameter once."]
+            for name in repeated_params(params, names)
+        }
+        # DRF reads an empty optional query value as absent; the schema's
+        # dates, numbers and choices have no empty form.
+        errors.update(
+            {name: ["May not be empty."] for name in names if params.get(name) == ""}
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         payload = self.input_serializer_class(data=request.query_params)
         payload.is_valid(raise_exception=True)
         report_range = payload.validated_data["range"]
@@ -208,7 +222,12 @@ class ReportView(APIView):
         return Response(data)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400 or getattr(response, "exception", False):
+        no_report = not hasattr(self, "result")  # an error, or OPTIONS
+        if (
+            no_report
+            or response.status_code >= 400
+            or getattr(response, "exception", False)
+        ):
             # Errors always in the one JSON shape, even when CSV was asked for.
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"

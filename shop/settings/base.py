@@ -200,7 +200,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Account e-mails (docs/accounts.md) ------------------------------------
 # Base of the links in customer mails: {FRONTEND_URL}/reset-password?uid=&token=,
-# /verify-email and /confirm-email are pages of the shop's own front end.
+# /verify-email and /confirm-email are pages of the shop's own front end. Also
+# the admin's "View site" link (hidden when set empty).
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 # Seconds a password reset, verification or e-mail change link stays valid
 # (Django's token generator reads this one setting for all of them).
@@ -274,11 +275,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "shop.core.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: form encodings cannot carry the JSON types the schema
+    # promises (the image upload view takes multipart itself).
+    "DEFAULT_PARSER_CLASSES": ["shop.core.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "shop.core.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["shop.core.filters.QueryFilterBackend"],
@@ -376,6 +375,11 @@ LOGGING: dict[str, Any] = {
 # itself) makes every gunicorn worker count: shop/core/metrics.py.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Celery worker's failure counters (task and delivery failures), served by
+# its main process on this port when set (shop/celery.py); unset: off. The
+# port has no token: bind it where only Prometheus reaches it.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDR = env.str("WORKER_METRICS_ADDR", default="127.0.0.1")
 # Unhandled errors go to Sentry when a DSN is set (shop/core/sentry.py), with
 # no personal data; environment and release label the events.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
@@ -394,6 +398,10 @@ AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="") or None
 ORDER_EVENTS_TOPIC_ARN = env.str("ORDER_EVENTS_TOPIC_ARN", default="")
 ORDER_EVENTS_QUEUE_URL = env.str("ORDER_EVENTS_QUEUE_URL", default="")
 ORDER_EVENTS_WEBHOOK_URL = env.str("ORDER_EVENTS_WEBHOOK_URL", default="")
+# Standard Webhooks signing secrets (whsec_ + base64), comma-separated: each
+# delivery carries one signature per secret, so a consumer's secret rotates
+# without downtime. The older single ORDER_EVENTS_WEBHOOK_SECRET still counts.
+ORDER_EVENTS_WEBHOOK_SECRETS = env.list("ORDER_EVENTS_WEBHOOK_SECRETS", default=[])
 ORDER_EVENTS_WEBHOOK_SECRET = env.str("ORDER_EVENTS_WEBHOOK_SECRET", default="")
 # Dotted path to a zero-argument publisher factory replacing the targets above.
 ORDER_EVENTS_PUBLISHER = ""
@@ -497,6 +505,12 @@ if AWS_STORAGE_BUCKET_NAME:
 API_MULTIPART_MAX_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=6 * 1024 * 1024)
 
 # --- Shop rules -----------------------------------------------------------
+# Admin CSV import (docs/catalog.md): largest file, rows above which the
+# preview and the import run as a background task, and how long an upload
+# waits in the cache between preview and import.
+ADMIN_IMPORT_MAX_BYTES = env.int("ADMIN_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+ADMIN_IMPORT_BACKGROUND_ROWS = env.int("ADMIN_IMPORT_BACKGROUND_ROWS", default=2000)
+ADMIN_IMPORT_KEEP_SECONDS = env.int("ADMIN_IMPORT_KEEP_SECONDS", default=3600)
 SHOP_LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 # The public product list caches its total this many seconds (0: exact count
 # on every request); writes through the API, admin and import clear it.

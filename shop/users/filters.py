@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from shop.core.filtering import StrictFilterSet, TextFilter
 from shop.users.models import User
 
 _ROLE_FILTERS = {
@@ -10,9 +11,9 @@ _ROLE_FILTERS = {
 }
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(StrictFilterSet):
     role = django_filters.ChoiceFilter(choices=User.Role.choices, method="by_role")
-    search = django_filters.CharFilter(method="by_search", max_length=100)
+    search = TextFilter(method="by_search", max_length=100)
 
     class Meta:
         model = User

@@ -57,7 +57,7 @@ class User(AbstractUser):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
 
-    objects: ClassVar[ShopUserManager] = ShopUserManager()  # type: ignore[assignment]
+    objects: ClassVar[ShopUserManager] = ShopUserManager()
 
     class Meta:
         ordering = ["id"]

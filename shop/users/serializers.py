@@ -1,4 +1,6 @@
+from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -8,9 +10,45 @@ from rest_framework_simplejwt.serializers import (
 )
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from shop.core.strict import StrictJSONMixin
 from shop.users.models import User, normalize_email_address
 
 LOGIN_FAILED = "No active account found with these credentials."
+
+
+def _password_min_length() -> int:
+    return max(
+        (
+            validator.min_length
+            for validator in password_validation.get_default_password_validators()
+            if isinstance(validator, password_validation.MinimumLengthValidator)
+        ),
+        default=1,
+    )
+
+
+def new_password_field() -> serializers.CharField:
+    """A new password as the schema can state Django's validators.
+
+    Length and "not entirely numeric" are in the schema; the common-password
+    list and the similarity to the user's own details are not expressible
+    there and stay a 400 from `user_register` / `user_change_password`.
+    """
+    return serializers.CharField(
+        write_only=True,
+        min_length=_password_min_length(),
+        max_length=128,
+        trim_whitespace=False,
+        validators=[
+            RegexValidator(
+                "^[^\\u0000]*[^0-9\\u0000][^\\u0000]*$",
+                "This password is entirely numeric.",
+            )
+        ],
+        help_text="Checked by the password validators: at least "
+        f"{_password_min_length()} characters, not entirely numeric, not a "
+        "common password, not too similar to the email or names.",
+    )
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -41,9 +79,9 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UserRegisterInputSerializer(serializers.Serializer):
+class UserRegisterInputSerializer(StrictJSONMixin, serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128)
+    password = new_password_field()
     username = serializers.CharField(
         max_length=150,
         required=False,
@@ -86,7 +124,7 @@ class UserRegisterInputSerializer(serializers.Serializer):
         return attrs
 
 
-class UserMeUpdateSerializer(serializers.ModelSerializer):
+class UserMeUpdateSerializer(StrictJSONMixin, serializers.ModelSerializer):
     """Profile fields a user may change about themselves; nothing else.
 
     `email` does not change the login address: it starts an e-mail change
@@ -122,12 +160,12 @@ class UserMeUpdateSerializer(serializers.ModelSerializer):
         return super().update(instance, validated_data)
 
 
-class PasswordChangeInputSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128)
+class PasswordChangeInputSerializer(StrictJSONMixin, serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = new_password_field()
 
 
-class PasswordResetRequestInputSerializer(serializers.Serializer):
+class PasswordResetRequestInputSerializer(StrictJSONMixin, serializers.Serializer):
     email = serializers.EmailField(max_length=254)
 
 
@@ -137,22 +175,24 @@ class AcceptedSerializer(serializers.Serializer):
     )
 
 
-class LinkInputSerializer(serializers.Serializer):
+class LinkInputSerializer(StrictJSONMixin, serializers.Serializer):
     """The two query parameters of a link from an account mail."""
 
-    uid = serializers.CharField(max_length=64, help_text="`uid` of the link.")
+    uid = serializers.CharField(
+        max_length=64, trim_whitespace=False, help_text="`uid` of the link."
+    )
     token = serializers.CharField(max_length=128, help_text="`token` of the link.")
 
 
 class PasswordResetConfirmInputSerializer(LinkInputSerializer):
-    new_password = serializers.CharField(max_length=128, write_only=True)
+    new_password = new_password_field()
 
 
-class LogoutInputSerializer(serializers.Serializer):
+class LogoutInputSerializer(StrictJSONMixin, serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class TokenObtainSerializer(TokenObtainPairSerializer):
+class TokenObtainSerializer(StrictJSONMixin, TokenObtainPairSerializer):
     """Email + password → access and refresh; one message for any failure."""
 
     default_error_messages = {"no_active_account": LOGIN_FAILED}
@@ -165,7 +205,7 @@ class TokenObtainSerializer(TokenObtainPairSerializer):
             raise AuthenticationFailed(LOGIN_FAILED, "no_active_account") from exc
 
 
-class TokenRotateSerializer(TokenRefreshSerializer):
+class TokenRotateSerializer(StrictJSONMixin, TokenRefreshSerializer):
     """Refresh → new pair; the used refresh token is spent exactly once.
 
     simplejwt's own serializer crashes (500) when the token's user was deleted,

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
@@ -274,7 +276,7 @@ def user_email_change_confirm(*, uid: str, token: str) -> User:
 # --- Helpers ---------------------------------------------------------------
 
 
-def _event(*, user_id: int | None, type: str, **payload) -> None:
+def _event(*, user_id: int | None, type: str, **payload: Any) -> None:
     # The payload names the account, never a token: the handler makes the
     # token from the account's state when it sends the mail.
     event_record(

@@ -34,6 +34,7 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [AuthRateThrottle]
+    schema_links = {"post": {"GetUser": ("users_retrieve", "id")}}
 
     @extend_schema(
         request=UserRegisterInputSerializer,
@@ -92,7 +93,8 @@ class LogoutView(APIView):
         try:
             token = RefreshToken(payload.validated_data["refresh"])
         except TokenError as exc:
-            raise ValidationError({"refresh": [str(exc)]}) from exc
+            # As simplejwt's own views: a bad token is 401 `token_not_valid`.
+            raise InvalidToken(str(exc)) from exc
         if str(token.get("user_id")) != str(request.user.pk):
             raise ValidationError({"refresh": ["This token is not yours."]})
         token.blacklist()

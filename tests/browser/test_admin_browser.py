@@ -1,4 +1,5 @@
-"""Drive the admin in headless Chromium: product, order, shipping, reports.
+"""Drive the admin in headless Chromium: product, order, shipping, reports, the
+CSV import and the forgotten-password flow.
 
 Needs Debian's `chromium` and `chromium-driver` (.ci/run installs them);
 skipped cleanly without them. The Reports page screenshot is saved to
@@ -13,15 +14,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from shop.catalog.models import Product
 from shop.orders.models import Order
 from shop.users.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from shop.users.tests.links import mail_link
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOT = Path(settings.BASE_DIR) / "artifacts" / "browser" / "reports.png"
+ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
+SCREENSHOT = ARTIFACTS / "reports.png"
 
 webdriver = pytest.importorskip("selenium.webdriver")
 requests = pytest.importorskip("requests")
@@ -87,7 +91,11 @@ def run_action(driver, base, order_id, action):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_staff_ships_an_order_and_sees_it_in_the_reports(browser, live_server):
+def test_staff_ships_an_order_and_sees_it_in_the_reports(
+    browser, live_server, settings
+):
+    # No storefront configured: the admin shows no "View site" link.
+    settings.FRONTEND_URL = ""
     base = live_server.url
     staff = StaffFactory()
     customer = UserFactory()
@@ -97,6 +105,18 @@ def test_staff_ships_an_order_and_sees_it_in_the_reports(browser, live_server):
     wait_for(browser, "#id_username").send_keys(staff.email)
     browser.find_element(By.ID, "id_password").send_keys(DEFAULT_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]').click()
+    wait_for(browser, "#shop-key-figures")
+    # The figure cards are cards, not a bulleted list.
+    for card in browser.find_elements(By.CSS_SELECTOR, "#shop-key-figures li"):
+        assert card.value_of_css_property("list-style-type") == "none"
+        assert card.value_of_css_property("display") == "block"
+    # No storefront configured: no "View site" link.
+    assert not browser.find_elements(By.LINK_TEXT, "VIEW SITE")
+    assert not browser.find_elements(By.PARTIAL_LINK_TEXT, "View site")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+    # The site root sends staff to the admin.
+    browser.get(f"{base}/")
     wait_for(browser, "#shop-key-figures")
 
     # Create a product with initial stock.
@@ -139,3 +159,83 @@ def test_staff_ships_an_order_and_sees_it_in_the_reports(browser, live_server):
     assert "BROWSER-1" in browser.find_element(By.ID, "top-products").text
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_import_products_from_a_csv_with_a_preview(
+    browser, live_server, tmp_path
+):
+    base = live_server.url
+    staff = StaffFactory()
+    Product.objects.create(
+        sku="CSV-OLD", name="Old lamp", slug="old-lamp", price=Decimal("5.00")
+    )
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_text(
+        "sku,name,price,stock,category_slug\n"
+        "CSV-OLD,Old lamp,6.00,,\n"
+        "CSV-NEW-1,Browser chair,49.99,3,furniture\n"
+        "CSV-NEW-2,Browser stool,12.00,5,furniture\n",
+        encoding="utf-8",
+    )
+
+    browser.get(f"{base}/admin/login/?next=/admin/catalog/product/")
+    wait_for(browser, "#id_username").send_keys(staff.email)
+    browser.find_element(By.ID, "id_password").send_keys(DEFAULT_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]').click()
+
+    # The product list's Import CSV button leads to the upload form.
+    link = wait_for(browser, "#import-csv-link")
+    click_and_wait_for_next_page(browser, link, "#import-upload-form")
+    browser.find_element(By.ID, "id_file").send_keys(str(csv_path))
+    upload = browser.find_element(By.ID, "import-upload")
+    click_and_wait_for_next_page(browser, upload, "#import-preview")
+
+    # The preview: two to create, one to update, nothing written yet.
+    assert browser.find_element(By.ID, "count-created").text == "2"
+    assert browser.find_element(By.ID, "count-updated").text == "1"
+    assert browser.find_element(By.ID, "count-errors").text == "0"
+    assert not Product.objects.filter(sku__startswith="CSV-NEW").exists()
+    assert browser.save_screenshot(str(ARTIFACTS / "import-preview.png"))
+
+    # Apply: back on the product list, which shows the new products.
+    apply = browser.find_element(By.ID, "import-apply")
+    click_and_wait_for_next_page(browser, apply, "#changelist")
+    assert (
+        "2 created, 1 updated"
+        in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    )
+    listing = browser.find_element(By.ID, "result_list").text
+    assert "Browser chair" in listing and "Browser stool" in listing
+    assert Product.objects.get(sku="CSV-NEW-1").stock == 3
+    assert Product.objects.get(sku="CSV-OLD").price == Decimal("6.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_reset_a_forgotten_password_from_the_admin_login(browser, live_server):
+    base = live_server.url
+    staff = StaffFactory()
+    new_password = "browser-reset-secret-5521"
+
+    browser.get(f"{base}/admin/login/")
+    forgotten = wait_for(browser, 'a[href="/admin/password_reset/"]')
+    click_and_wait_for_next_page(browser, forgotten, "#id_email").send_keys(staff.email)
+    send = browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]')
+    click_and_wait_for_next_page(browser, send, "#content")
+    assert browser.current_url.endswith("/admin/password_reset/done/")
+
+    # The mail leaves through the outbox (in process here: no broker).
+    (message,) = [m for m in mail.outbox if m.to == [staff.email]]
+    browser.get(mail_link(message))
+    wait_for(browser, "#id_new_password1").send_keys(new_password)
+    browser.find_element(By.ID, "id_new_password2").send_keys(new_password)
+    save = browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]')
+    click_and_wait_for_next_page(browser, save, "#content")
+    assert browser.current_url.endswith("/reset/done/")
+
+    # The new password opens the admin.
+    browser.get(f"{base}/admin/login/?next=/admin/")
+    wait_for(browser, "#id_username").send_keys(staff.email)
+    browser.find_element(By.ID, "id_password").send_keys(new_password)
+    login = browser.find_element(By.CSS_SELECTOR, 'input[type="submit"]')
+    click_and_wait_for_next_page(browser, login, "#shop-key-figures")

@@ -12,9 +12,11 @@ Stock is the wanted level: the difference to the current level is written
 as an IMPORT movement, computed under the row lock.
 """
 
+import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TextIO
 
 from django.db import transaction
 from django.utils import timezone
@@ -67,6 +69,41 @@ class ImportReport:
 
 class LineError(ValueError):
     pass
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read: header, encoding or CSV syntax."""
+
+
+Records = list[tuple[int, dict[str, str | None]]]
+
+
+def import_csv_read(handle: TextIO) -> tuple[list[str], Records]:
+    """Read a CSV import: its columns and (line number, record) pairs.
+
+    Raises ImportFileError for a bad header, text that is not UTF-8 or
+    malformed CSV; per-line problems are left to `import_lines_parse`.
+    """
+    try:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        columns = [(name or "").strip().lower() for name in header]
+        reader.fieldnames = columns
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        unknown = [c for c in columns if c not in COLUMNS]
+        if missing or unknown or len(set(columns)) != len(columns):
+            raise ImportFileError(
+                f"Bad header {header}: needs {', '.join(REQUIRED_COLUMNS)}; "
+                f"allowed: {', '.join(COLUMNS)}; each once."
+                + (f" Unknown: {', '.join(unknown)}." if unknown else "")
+            )
+        # The line a record ends on: what a spreadsheet shows for a one-line
+        # record, and past a multi-line cell still where to look.
+        return columns, [(reader.line_num, row) for row in reader]
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"The file is not UTF-8 text: {exc}") from exc
+    except csv.Error as exc:
+        raise ImportFileError(f"Malformed CSV: {exc}") from exc
 
 
 def _price(text: str) -> Decimal:
@@ -330,4 +367,40 @@ def product_import(
         transaction.set_rollback(True)
     else:
         transaction.on_commit(product_counts_invalidate)
+    return report
+
+
+def product_import_records(
+    *,
+    records: Records,
+    columns: Iterable[str],
+    user: User | None = None,
+    note: str = "import",
+    dry_run: bool = False,
+    keep_good: bool = False,
+    validate_progress: Callable[[int], None] | None = None,
+    import_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate every record, then import the good lines, all or nothing.
+
+    Good lines are imported only when no line failed, or with `keep_good`;
+    `report.errors` lists every failed line, `report.applied` says whether
+    anything was written. A dry run reports what the import would do.
+    """
+    lines, errors = import_lines_parse(records, progress=validate_progress)
+    errors = sorted(errors + import_lines_check(lines))
+    bad = {line for line, _ in errors}
+    lines = [ln for ln in lines if ln.line not in bad]
+    if lines and (keep_good or not errors):
+        report = product_import(
+            lines=lines,
+            columns=columns,
+            user=user,
+            note=note,
+            dry_run=dry_run,
+            progress=import_progress,
+        )
+    else:
+        report = ImportReport(lines=len(lines))
+    report.errors = errors
     return report

@@ -7,15 +7,20 @@ every change so a product's stock always equals the sum of its movements.
 
 from collections.abc import Collection, Mapping
 from functools import cache
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from shop.catalog.models import Product, StockMovement
-from shop.core.db import InsertBatch, instances_insert
-from shop.exceptions import Conflict, ShopError
+from shop.core.db import InsertBatch, field_column, instances_insert
+from shop.exceptions import Conflict
 from shop.users.models import User
+
+# StockMovement.order is an orders.Order, a layer above catalog: typed loosely
+# so that catalog never imports orders.
+OrderRef = Any
 
 # Product.stock is a 32-bit integer column.
 MAX_STOCK = 2**31 - 1
@@ -31,7 +36,9 @@ class StockChanged(Conflict):
     message = "The stock changed since it was read."
 
 
-class StockOutOfRange(ShopError):
+class StockOutOfRange(Conflict):
+    # 409 like insufficient_stock, its mirror image: whether a change fits
+    # depends on the current stock, not on the request's shape.
     code = "stock_out_of_range"
     message = f"Stock must stay between 0 and {MAX_STOCK}."
 
@@ -43,7 +50,7 @@ def _locked(product_id: int) -> Product:
 @cache
 def _lock_sql(rows: int, vendor: str) -> str:
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in Product._meta.concrete_fields)
+    columns = ", ".join(qn(field_column(f)) for f in Product._meta.concrete_fields)
     placeholders = ", ".join(["%s"] * rows)
     # Only quoted names from the model's meta and placeholders go into the
     # text; ids are always parameters.
@@ -120,7 +127,7 @@ def _movements_write(
     *,
     sign: int,
     reason: str,
-    order,
+    order: OrderRef | None,
     user: User | None,
     note: str,
     batch: InsertBatch | None = None,
@@ -144,7 +151,7 @@ def stock_take_many(
     *,
     quantities: Mapping[int, int],
     reason: str = StockMovement.Reason.ORDER,
-    order=None,
+    order: OrderRef | None = None,
     user: User | None = None,
     note: str = "",
     batch: InsertBatch | None = None,
@@ -202,7 +209,7 @@ def stock_return_many(
     *,
     quantities: Mapping[int, int],
     reason: str = StockMovement.Reason.CANCELLATION,
-    order=None,
+    order: OrderRef | None = None,
     user: User | None = None,
     note: str = "",
 ) -> None:
@@ -234,7 +241,7 @@ def _apply(
     delta: int,
     reason: str,
     user: User | None = None,
-    order=None,
+    order: OrderRef | None = None,
     note: str = "",
 ) -> Product:
     # `product` must be locked by the caller's transaction, so its stock is
@@ -279,7 +286,7 @@ def stock_adjust(
     delta: int,
     reason: str = StockMovement.Reason.ADJUSTMENT,
     user: User | None = None,
-    order=None,
+    order: OrderRef | None = None,
     note: str = "",
 ) -> Product:
     """Apply a signed stock change and record it as a movement, or change nothing.

@@ -297,3 +297,29 @@ def test_page_links_are_drfs(query, total):
         paginator.paginate_queryset(list(range(total)), request)
         links.append((paginator.get_next_link(), paginator.get_previous_link()))
     assert links[0] == links[1]
+
+
+# --- The site root --------------------------------------------------------
+
+
+def test_the_root_sends_staff_to_the_admin(client, staff):
+    client.force_login(staff)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer"])
+def test_the_root_sends_everyone_else_to_the_api_docs(client, customer, who):
+    if who == "customer":
+        client.force_login(customer)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/api/docs/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_root_answers_get_and_head_only(client):
+    assert client.head("/").status_code == 302
+    assert client.post("/").status_code == 405

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,50 @@ def test_gunicorn_empties_the_directory_and_marks_dead_workers(tmp_path, monkeyp
     (tmp_path / "metrics" / "gauge_livesum_456.db").write_bytes(b"")
     hooks["child_exit"](None, type("Worker", (), {"pid": 456})())
     assert not (tmp_path / "metrics" / "gauge_livesum_456.db").exists()
+
+
+def test_worker_metrics_serve_every_process_in_the_directory_but_stale_ones(
+    tmp_path,
+):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, "-c", INCREMENT, "2"], env=env, cwd=ROOT, check=True
+    )
+    # What the pool processes count lands here only after the worker started;
+    # the files already there are a previous worker's.
+    server, _ = metrics.worker_metrics_serve(
+        port=0, addr="127.0.0.1", path=str(tmp_path)
+    )
+    try:
+        assert list(tmp_path.iterdir()) == []
+        for n in ("3", "4"):
+            subprocess.run(
+                [sys.executable, "-c", INCREMENT, n], env=env, cwd=ROOT, check=True
+            )
+        url = f"http://127.0.0.1:{server.server_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    samples = {
+        s.name: s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
+    assert samples["shop_orders_placed_total"] == 7
+
+
+def test_worker_metrics_are_off_without_a_port(settings, monkeypatch):
+    from shop import celery
+
+    served = []
+    monkeypatch.setattr(metrics, "worker_metrics_serve", lambda **kw: served.append(kw))
+    settings.WORKER_METRICS_PORT = 0
+    celery._worker_metrics_start(sender=None)
+    assert served == []
+
+    settings.WORKER_METRICS_PORT = 9808
+    celery._worker_metrics_start(sender=None)
+    assert served == [{"port": 9808, "addr": "127.0.0.1"}]

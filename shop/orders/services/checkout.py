@@ -73,7 +73,7 @@ def order_lines_merge(lines: Iterable[LineRequest]) -> dict[int, int]:
     return wanted
 
 
-def _is_int_in(value, low: int, high: int) -> bool:
+def _is_int_in(value: object, low: int, high: int) -> bool:
     return (
         isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
     )
@@ -180,6 +180,7 @@ def order_place(
         )
         order_placed_record(order=order, items=items, batch=rows)
         rows.run()
-        order.item_list = items
+        # What the selectors' Prefetch(to_attr="item_list") sets.
+        order.item_list = items  # type: ignore[attr-defined]
         transaction.on_commit(ORDERS_PLACED.inc)
     return order

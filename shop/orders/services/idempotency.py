@@ -11,9 +11,11 @@ is still running they get 409 and may retry.
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,6 +32,11 @@ from shop.orders.models import IdempotencyKey, Order
 from shop.users.models import User
 
 MAX_KEY_LENGTH = 255
+# Printable ASCII without surrounding spaces (servers strip those from
+# header values, so the key would not arrive as sent). Published as the
+# header's schema pattern.
+KEY_PATTERN = "^[!-~](?:[ -~]*[!-~])?$"
+_KEY_RE = re.compile(KEY_PATTERN)
 # Keys answer replays for at least this long; idempotency_keys_prune (run by
 # expire_pending_orders and prune_idempotency_keys) deletes older ones.
 KEY_TTL = timedelta(hours=getattr(settings, "SHOP_IDEMPOTENCY_KEY_TTL_HOURS", 24))
@@ -56,12 +63,12 @@ def idempotency_key_check(value: str | None) -> str | None:
     """Return the header's key, None when absent; refuse malformed ones."""
     if value is None:
         return None
-    if not 1 <= len(value) <= MAX_KEY_LENGTH or not value.isprintable():
+    if len(value) > MAX_KEY_LENGTH or not _KEY_RE.match(value):
         raise IdempotencyKeyInvalid(extra={"max_length": MAX_KEY_LENGTH})
     return value
 
 
-def request_fingerprint(data) -> str:
+def request_fingerprint(data: Any) -> str:
     """SHA-256 of the body as canonical JSON (key order and spacing ignored)."""
     if hasattr(data, "lists"):  # a QueryDict from a form-encoded body
         data = dict(data.lists())
@@ -87,7 +94,10 @@ def idempotent_run(
     record = idempotency_key_claim(user=user, key=key, request_hash=request_hash)
     if record.response_status is not None:
         return IdempotentResult(
-            status=record.response_status, body=record.response_body, replayed=True
+            status=record.response_status,
+            # Stored with the status, always a JSON object.
+            body=cast(dict, record.response_body),
+            replayed=True,
         )
     try:
         with transaction.atomic():
@@ -153,7 +163,9 @@ def idempotency_key_claim(*, user: User, key: str, request_hash: str) -> Idempot
     raise IdempotencyKeyInProgress()
 
 
-def _answer(record: IdempotencyKey, *, status: int, body: dict, order) -> None:
+def _answer(
+    record: IdempotencyKey, *, status: int, body: dict, order: Order | None
+) -> None:
     # Conditional on our claim, so a request that lost its key to a takeover
     # rolls its order back instead of committing a second one.
     stored = IdempotencyKey.objects.filter(
@@ -171,7 +183,9 @@ def idempotency_key_release(*, record: IdempotencyKey) -> None:
     ).delete()
 
 
-def idempotency_keys_prune(*, older_than: timedelta = KEY_TTL, dry_run=False) -> int:
+def idempotency_keys_prune(
+    *, older_than: timedelta = KEY_TTL, dry_run: bool = False
+) -> int:
     """Delete keys older than `older_than` (never less than the TTL)."""
     cutoff = timezone.now() - max(older_than, KEY_TTL)
     expired = IdempotencyKey.objects.filter(created_at__lt=cutoff)

@@ -1,6 +1,7 @@
 """The order workflow: every status change goes through order_transition."""
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from shop.catalog.models import StockMovement
 from shop.catalog.services.stock import products_lock, stock_return_many
@@ -76,7 +77,7 @@ def order_cancel(*, order_id: int, by_user: User, note: str = "") -> Order:
     return order
 
 
-def _order_lock(queryset, order_id: int) -> Order:
+def _order_lock(queryset: QuerySet[Order], order_id: int) -> Order:
     try:
         return queryset.select_for_update().get(pk=order_id)
     except Order.DoesNotExist:

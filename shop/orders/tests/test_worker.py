@@ -15,9 +15,11 @@ import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+from urllib.request import urlopen
 
 import pytest
 from django.db import connection, transaction
+from prometheus_client.parser import text_string_to_metric_families
 
 from shop.catalog.tests.factories import ProductFactory
 from shop.celery import app as celery_app
@@ -25,7 +27,7 @@ from shop.conftest import auth_client
 from shop.orders.models import Order
 from shop.orders.services import LineRequest, order_place, order_transition
 from shop.outbox.models import Delivery
-from shop.outbox.tests.servers import SMTPServer, WebhookServer, wait_for
+from shop.outbox.tests.servers import SMTPServer, WebhookServer, free_port, wait_for
 from shop.users.tests.factories import StaffFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -93,13 +95,16 @@ class CeleryProcess:
     """A `celery -A shop ...` subprocess with the production settings module,
     pointed at this test's database, broker queue, SMTP server and webhook."""
 
-    def __init__(self, args, *, broker, smtp, tmp_path, settings, name):
+    def __init__(self, args, *, broker, smtp, tmp_path, settings, name, env=None):
         self.log = tmp_path / f"{name}.log"
+        extra_env = env or {}
         env = {
             key: value
             for key, value in os.environ.items()
             if key not in ("REDIS_URL", "CACHE_URL", "DATABASE_URL")
-            and not key.startswith(("CELERY_", "ORDER_EVENTS_"))
+            and not key.startswith(
+                ("CELERY_", "ORDER_EVENTS_", "WORKER_METRICS_", "PROMETHEUS_")
+            )
         }
         env.update(
             DJANGO_SETTINGS_MODULE="shop.settings.prod",
@@ -120,6 +125,7 @@ class CeleryProcess:
             LOG_LEVEL="INFO",
             PYTHONPATH=str(ROOT),
         )
+        env.update(extra_env)
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "shop", *args],
@@ -182,7 +188,7 @@ def live_broker(settings):
 def start_celery(smtp, settings, tmp_path, live_broker):
     started: list[CeleryProcess] = []
 
-    def start(kind="worker", broker=REDIS_BROKER):
+    def start(kind="worker", broker=REDIS_BROKER, env=None):
         if not _answers(broker, 6379 if broker.startswith("redis") else 5672):
             pytest.skip(f"no broker answering at {broker}")
         live_broker(broker)
@@ -212,6 +218,7 @@ def start_celery(smtp, settings, tmp_path, live_broker):
             tmp_path=tmp_path,
             settings=settings,
             name=f"{kind}-{len(started)}",
+            env=env,
         )
         started.append(process)
         process.wait_for_log(ready)
@@ -324,6 +331,49 @@ def test_worker_killed_mid_mail_sends_it_exactly_once_after_redelivery(worker, s
     assert len(mails_about(smtp, order)) == 1
     assert mail_state(order).attempts == 1
     assert "WorkerLostError" in worker.output() or "SIGKILL" in worker.output()
+
+
+def _worker_metric(port: int, name: str, **labels) -> float:
+    with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
+
+
+def test_worker_serves_its_pool_processes_failure_counts(start_celery, smtp, tmp_path):
+    metrics_dir = tmp_path / "worker-metrics"
+    metrics_dir.mkdir()
+    # A previous worker's counts, left in the directory: not added in.
+    stale = metrics_dir / "counter_1.db"
+    stale.write_bytes(b"stale")
+    port = free_port()
+    worker = start_celery(
+        "worker",
+        env={
+            "WORKER_METRICS_PORT": str(port),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        },
+    )
+    assert not stale.exists()
+    assert f"worker metrics on http://127.0.0.1:{port}/metrics" in worker.output()
+    failures = "shop_outbox_delivery_failures_total"
+    assert _worker_metric(port, failures, handler="orders.mail_placed") == 0
+    smtp.down()
+    product = ProductFactory(stock=10)
+
+    order, _ = place_order(auth_client(UserFactory()), product)
+
+    # A pool process, not the one serving the port, failed the mail.
+    wait_for(lambda: mail_state(order).attempts >= 1, timeout=30, message="attempt")
+    wait_for(
+        lambda: _worker_metric(port, failures, handler="orders.mail_placed") >= 1,
+        timeout=30,
+        message=f"{failures} on the worker's port",
+    )
 
 
 def test_broker_down_at_checkout_leaves_the_mail_to_the_sweep(

@@ -151,3 +151,16 @@ def test_staff_without_order_permission_is_refused(client):
     index = client.get(reverse("admin:index"))
     assert index.status_code == 200
     assert "key_figures" not in index.context
+
+
+def test_view_site_is_hidden_without_a_frontend_url(staff_browser, settings):
+    settings.FRONTEND_URL = ""
+    response = staff_browser.get(reverse("admin:index"))
+    assert response.context["site_url"] is None
+    assert b"View site" not in response.content
+
+
+def test_view_site_leads_to_the_frontend_url(staff_browser, settings):
+    settings.FRONTEND_URL = "https://shop.example.com/"
+    response = staff_browser.get(reverse("admin:index"))
+    assert b'href="https://shop.example.com/">View site' in response.content

@@ -164,3 +164,46 @@ def test_migrate_gives_the_shop_staff_group_its_permissions():
     assert ("users", "change_user") not in codenames
     assert ("catalog", "change_product") in codenames
     assert ("orders", "view_order") in codenames
+
+
+def test_changelist_shows_and_filters_email_verification(admin_client_):
+    verified = UserFactory(email="verified@example.com")
+    unverified = UserFactory(email="new@example.com", email_verified_at=None)
+
+    response = admin_client_.get(CHANGELIST)
+    assert "verified" in response.context["cl"].list_display
+
+    for value, expected in (("yes", verified), ("no", unverified)):
+        response = admin_client_.get(CHANGELIST, {"verified": value})
+        assert response.status_code == 200
+        shown = {user.pk for user in response.context["cl"].result_list}
+        assert expected.pk in shown
+        assert (unverified if value == "yes" else verified).pk not in shown
+
+
+def test_change_form_shows_verification_and_pending_email_read_only(admin_client_):
+    user = UserFactory(email_verified_at=None, pending_email="next@example.com")
+    url = f"{CHANGELIST}{user.pk}/change/"
+
+    response = admin_client_.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "next@example.com" in html
+    form = response.context["adminform"].form
+    assert "pending_email" not in form.fields
+    assert "email_verified_at" not in form.fields
+    # A save leaves both alone, whatever the request says.
+    data = {
+        "email": user.email,
+        "username": user.username,
+        "is_active": "on",
+        "pending_email": "",
+        "email_verified_at_0": "2020-01-01",
+        "email_verified_at_1": "00:00:00",
+        "date_joined_0": "2020-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    assert admin_client_.post(url, data).status_code == 302
+    user.refresh_from_db()
+    assert (user.pending_email, user.email_verified_at) == ("next@example.com", None)

@@ -1,6 +1,5 @@
 """Create or update products from a CSV file, matched by SKU."""
 
-import csv
 import sys
 from argparse import RawDescriptionHelpFormatter
 from pathlib import Path
@@ -9,11 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from shop.catalog.services.imports import (
-    COLUMNS,
-    REQUIRED_COLUMNS,
-    import_lines_check,
-    import_lines_parse,
-    product_import,
+    ImportFileError,
+    import_csv_read,
+    product_import_records,
 )
 
 HELP = """\
@@ -69,40 +66,40 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, keep_good: bool, **options):
         verbosity = options["verbosity"]
-        records = self._read(file)
+        columns, records = self._read(file)
         # tqdm writes carriage returns; Django's OutputWrapper would add
         # newlines, so hand it the underlying stream.
         stream = getattr(self.stderr, "_out", sys.stderr)
-        with tqdm(
-            total=len(records),
-            desc="validating",
-            unit="line",
-            file=stream,
-            disable=verbosity < 1 or len(records) < 1000,
-        ) as bar:
-            lines, errors = import_lines_parse(records, progress=bar.update)
-        errors = sorted(errors + import_lines_check(lines))
-        bad = {line for line, _ in errors}
-        lines = [ln for ln in lines if ln.line not in bad]
+        bar_options = {"unit": "line", "file": stream, "leave": True}
+        with (
+            tqdm(
+                total=len(records),
+                desc="validating",
+                disable=verbosity < 1 or len(records) < 1000,
+                **bar_options,
+            ) as validating,
+            tqdm(
+                total=len(records),
+                desc="importing",
+                disable=verbosity < 1 or len(records) < 1000,
+                **bar_options,
+            ) as importing,
+        ):
+            report = product_import_records(
+                records=records,
+                columns=columns,
+                note=f"import {file.name}"[:255],
+                dry_run=dry_run,
+                keep_good=keep_good,
+                validate_progress=validating.update,
+                import_progress=importing.update,
+            )
+        errors = report.errors
         for line, message in errors:
             self.stderr.write(f"line {line}: {message}")
 
-        report = None
-        if lines and (keep_good or not errors):
-            with tqdm(
-                total=len(lines),
-                desc="importing",
-                unit="line",
-                file=stream,
-                disable=verbosity < 1 or len(lines) < 1000,
-            ) as bar:
-                report = product_import(
-                    lines=lines,
-                    columns=self.columns,
-                    note=f"import {file.name}"[:255],
-                    dry_run=dry_run,
-                    progress=bar.update,
-                )
+        ran = report.lines and (keep_good or not errors)
+        if ran:
             prefix = "Would import" if dry_run else "Imported"
             self.stdout.write(
                 self.style.SUCCESS(
@@ -113,38 +110,21 @@ class Command(BaseCommand):
                 )
             )
         if errors:
-            if report is None or not report.applied:
-                kept = "nothing imported"
-                if dry_run:
-                    kept = "dry run, nothing written"
+            if not report.applied:
+                kept = "dry run, nothing written" if dry_run else "nothing imported"
             else:
                 kept = f"the other {report.lines} line(s) were imported"
             raise CommandError(f"{len(errors)} line(s) failed; {kept}.")
         if not records:
             self.stdout.write("The file has no data lines; nothing to do.")
 
-    def _read(self, file: Path) -> list[tuple[int, dict]]:
+    def _read(self, file: Path) -> tuple[list[str], list[tuple[int, dict]]]:
         try:
             handle = file.open(encoding="utf-8-sig", newline="")
         except OSError as exc:
             raise CommandError(f"Cannot open {file}: {exc.strerror}") from exc
         with handle:
             try:
-                reader = csv.DictReader(handle)
-                header = reader.fieldnames or []
-                columns = [(name or "").strip().lower() for name in header]
-                reader.fieldnames = columns
-                missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-                unknown = [c for c in columns if c not in COLUMNS]
-                if missing or unknown or len(set(columns)) != len(columns):
-                    raise CommandError(
-                        f"Bad header {header}: needs {', '.join(REQUIRED_COLUMNS)}; "
-                        f"allowed: {', '.join(COLUMNS)}; each once."
-                        + (f" Unknown: {', '.join(unknown)}." if unknown else "")
-                    )
-                self.columns = columns
-                return [(reader.line_num, row) for row in reader]
-            except UnicodeDecodeError as exc:
-                raise CommandError(f"{file} is not UTF-8 text: {exc}") from exc
-            except csv.Error as exc:
-                raise CommandError(f"{file}: malformed CSV: {exc}") from exc
+                return import_csv_read(handle)
+            except ImportFileError as exc:
+                raise CommandError(f"{file}: {exc}") from exc

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,7 +23,7 @@ class Command(BaseCommand):
         "report covers all time unless a range is given)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("report", choices=REPORT_NAMES, help="Which report.")
         parser.add_argument(
             "--date-from", type=dt.date.fromisoformat, help="First day, YYYY-MM-DD."
@@ -42,7 +44,7 @@ class Command(BaseCommand):
             "--format", choices=("table", "csv"), default="table", help="table or csv."
         )
 
-    def handle(self, *args, report, **options):
+    def handle(self, *args: Any, report: str, **options: Any) -> None:
         date_from, date_to = options["date_from"], options["date_to"]
         try:
             report_range = ReportRange.build(
@@ -79,7 +81,7 @@ class Command(BaseCommand):
             for i in range(len(fields))
         ]
 
-        def line(values):
+        def line(values: list[str]) -> str:
             return "  ".join(
                 v.rjust(w) if num else v.ljust(w)
                 for v, w, num in zip(values, widths, numeric, strict=True)
