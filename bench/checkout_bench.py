@@ -6,7 +6,7 @@ peer's virtualenv from bench/requirements-peer.txt):
 
     .venv/bin/python bench/checkout_bench.py --peer-python /tmp/peer-venv/bin/python \\
         [--rounds 3] [--duration 7] [--clients 8,32] [--baskets spread,hot] \\
-        [--shop gthread:2x8,sync:2] [--no-peer] [--idempotency]
+        [--shop sync:3,gthread:2x8] [--no-peer] [--idempotency]
 
 1. (Re)creates the PostgreSQL database `shop_bench_checkout`: 10,001 products with
    stock 10^9 and their opening movements (so `check_stock` holds), 200 customers, one
@@ -322,7 +322,7 @@ def main() -> None:
     parser.add_argument("--baskets", default="spread,hot")
     parser.add_argument(
         "--shop",
-        default="gthread:2x8",
+        default="sync:3",
         help="comma-separated worker models: sync:N or gthread:NxT",
     )
     parser.add_argument("--peer-python", default="/tmp/peer-venv/bin/python")
