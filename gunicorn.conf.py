@@ -1,14 +1,24 @@
 """Gunicorn settings; every value can be overridden from the environment.
 
-Sync workers: on small machines they beat threaded workers on every
-database-backed endpoint (see bench/README figures in ../shared/bench).
+Sync workers, WEB_CONCURRENCY of them, default 3 for 2 cores (one more than
+the cores: a checkout waits on PostgreSQL for most of its time, and a third
+process keeps the cores busy meanwhile). Measured side by side on 2 cores
+with the box otherwise quiet (docs/orders.md, "Worker model"): 3 sync
+workers gave the most orders/s on spread baskets (+54 % / +9 % over 2 at
+8 / 32 clients) and the product list (+5 %); gthread (2 x 2, 2 x 4, 2 x 8)
+cost more CPU per request under the GIL and did worse, except on a box
+saturated by other processes, where 2 x 8 threads won. As a rule for more
+cores: cores + 1 sync workers. GUNICORN_WORKER_CLASS=gthread with
+GUNICORN_THREADS=N switches to threads; every thread then holds its own
+database connection (WEB_CONCURRENCY x GUNICORN_THREADS per instance).
 """
 
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5

@@ -164,17 +164,24 @@ def cpu_per_request(
     return {mode: statistics.median(values) for mode, values in samples.items()}
 
 
-def server_start(port: int, env: dict[str, str]) -> subprocess.Popen:
+def server_start(port: int, env: dict[str, str], model: str = "") -> subprocess.Popen:
+    """gunicorn with gunicorn.conf.py; `model` `sync:N` or `gthread:NxT`
+    overrides its worker model (default: what gunicorn.conf.py ships)."""
+    env = dict(env)
+    if model:
+        kind, _, size = model.partition(":")
+        workers, _, threads = size.partition("x")
+        env.update(
+            WEB_CONCURRENCY=workers,
+            GUNICORN_WORKER_CLASS=kind,
+            GUNICORN_THREADS=threads or "1",
+        )
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "shop.wsgi:application",
             "--config",
             str(ROOT / "gunicorn.conf.py"),
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -358,6 +365,13 @@ def main() -> None:
         "--naive", action="store_true", help="also load a naive DRF list"
     )
     parser.add_argument(
+        "--shop",
+        default="",
+        help="comma-separated worker models to load side by side, sync:N or "
+        "gthread:NxT (default: the one gunicorn.conf.py ships)",
+    )
+    parser.add_argument("--modes", default="cached,exact", help="cached, exact or both")
+    parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop_bench"
@@ -382,11 +396,16 @@ def main() -> None:
     groups: dict[str, int] = {}
     port = iter(range(args.port, args.port + 10))
     try:
+        models = args.shop.split(",") if args.shop else [""]
         for mode, seconds in (("cached", args.count_cache_seconds), ("exact", 0)):
+            if mode not in args.modes.split(","):
+                continue
             env = bench_env(args.database_url, seconds, args.cache_url)
-            targets[f"shop {mode}"] = (next(port), SHOP_PATH)
-            servers.append(server_start(targets[f"shop {mode}"][0], env))
-            groups[f"shop {mode}"] = servers[-1].pid
+            for model in models:
+                name = f"shop {mode}" + (f" {model}" if len(models) > 1 else "")
+                targets[name] = (next(port), SHOP_PATH)
+                servers.append(server_start(targets[name][0], env, model))
+                groups[name] = servers[-1].pid
             if args.peer_python:
                 targets[f"peer {mode}"] = (next(port), "/products/")
                 servers.append(
@@ -399,7 +418,7 @@ def main() -> None:
                     )
                 )
                 groups[f"peer {mode}"] = servers[-1].pid
-        if args.naive:
+        if args.naive and "shop exact" in targets:
             targets["naive exact"] = (
                 targets["shop exact"][0],
                 "/bench/naive-products/",
@@ -440,19 +459,21 @@ def main() -> None:
             f"p99 {m['p99']:6.2f} ms  server CPU {m['cpu']:5.2f} ms/req"
         )
     for mode in ("cached", "exact"):
-        if f"peer {mode}" in medians:
-            ratio = medians[f"shop {mode}"]["rps"] / medians[f"peer {mode}"]["rps"]
-            what = (
-                f"total cached {args.count_cache_seconds} s on both"
-                if mode == "cached"
-                else "COUNT(*) every request on both"
-            )
-            cpu = medians[f"shop {mode}"]["cpu"] / medians[f"peer {mode}"]["cpu"]
-            print(
-                f"  shop / peer, {what}: {ratio:.2f}x requests/s, "
-                f"{cpu:.2f}x server CPU per request"
-            )
-    if "naive exact" in medians:
+        if f"peer {mode}" not in medians:
+            continue
+        peer = medians[f"peer {mode}"]
+        what = (
+            f"total cached {args.count_cache_seconds} s on both"
+            if mode == "cached"
+            else "COUNT(*) every request on both"
+        )
+        for name, m in medians.items():
+            if name.startswith(f"shop {mode}"):
+                print(
+                    f"  {name} / peer, {what}: {m['rps'] / peer['rps']:.2f}x "
+                    f"requests/s, {m['cpu'] / peer['cpu']:.2f}x server CPU per request"
+                )
+    if "naive exact" in medians and "shop exact" in medians:
         ratio = medians["shop exact"]["rps"] / medians["naive exact"]["rps"]
         print(f"  shop / naive DRF, both counting every request: {ratio:.2f}x")
 

@@ -81,3 +81,61 @@ def _insert_sql(model, rows: int, vendor: str, using: str) -> str:
     if auto is not None:
         sql += f" RETURNING {qn(field_column(auto))}"
     return sql
+
+
+class InsertBatch:
+    """Unsaved instances of several models, inserted together by `run()`.
+
+    On PostgreSQL every group becomes one data-modifying CTE of a single
+    statement (one round trip for the lot); elsewhere each group is one
+    `instances_insert`, in the order added. Add parents before children:
+    foreign keys are checked at the end of the statement, so a child may
+    refer to a parent of the same batch by a pk it already has (a UUID made
+    in Python), but not to one the database has yet to number.
+    """
+
+    def __init__(self, *, using: str = "default") -> None:
+        self.using = using
+        self.groups: list[list[models.Model]] = []
+
+    def add(self, objs: Sequence[models.Model]) -> None:
+        objs = list(objs)
+        if objs:
+            self.groups.append(objs)
+
+    def run(self) -> None:
+        groups, self.groups = self.groups, []
+        connection = connections[self.using]
+        if connection.vendor != "postgresql" or len(groups) < 2:
+            for objs in groups:
+                instances_insert(objs, using=self.using)
+            return
+        statements, returning, params = [], [], []
+        for number, objs in enumerate(groups):
+            model = type(objs[0])
+            fields, auto = _insert_fields(model)
+            insert = _insert_sql(model, len(objs), "postgresql", self.using)
+            statements.append(f"t{number} AS ({insert})")
+            if auto is not None:
+                column = connection.ops.quote_name(field_column(auto))
+                returning.append(f"SELECT {number}, {column} FROM t{number}")  # noqa: S608
+            for obj in objs:
+                for field in fields:
+                    value = field.pre_save(obj, True)
+                    params.append(field.get_db_prep_save(value, connection))
+        sql = "WITH " + ", ".join(statements) + " "
+        sql += " UNION ALL ".join(returning) if returning else "SELECT 1"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall() if returning else []
+        pks: dict[int, list] = {}
+        for number, pk in rows:
+            pks.setdefault(number, []).append(pk)
+        for number, objs in enumerate(groups):
+            _, auto = _insert_fields(type(objs[0]))
+            if auto is not None:
+                for obj, pk in zip(objs, pks.get(number, []), strict=True):
+                    setattr(obj, auto.attname, pk)
+            for obj in objs:
+                obj._state.adding = False
+                obj._state.db = self.using

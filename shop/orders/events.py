@@ -6,8 +6,9 @@ exactly when the change it describes committed.
 
 from collections.abc import Iterable
 
+from shop.core.db import InsertBatch
 from shop.orders.models import Order, OrderItem
-from shop.outbox.events import event_record
+from shop.outbox.events import event_record, nudges_batched
 from shop.users.models import User
 
 AGGREGATE = "order"
@@ -17,7 +18,9 @@ def _money(value) -> str:
     return format(value, ".2f")
 
 
-def order_placed_record(*, order: Order, items: Iterable[OrderItem]) -> None:
+def order_placed_record(
+    *, order: Order, items: Iterable[OrderItem], batch: InsertBatch | None = None
+) -> None:
     event_record(
         type="order.placed",
         aggregate_type=AGGREGATE,
@@ -40,6 +43,7 @@ def order_placed_record(*, order: Order, items: Iterable[OrderItem]) -> None:
                 for item in items
             ],
         },
+        batch=batch,
     )
 
 
@@ -56,16 +60,17 @@ def order_status_changed_record(
         "note": note[:255],
         "total": _money(order.total),
     }
-    event_record(
-        type="order.status_changed",
-        aggregate_type=AGGREGATE,
-        aggregate_id=order.pk,
-        payload=payload,
-    )
-    if order.status == Order.Status.CANCELLED:
+    with nudges_batched():
         event_record(
-            type="order.cancelled",
+            type="order.status_changed",
             aggregate_type=AGGREGATE,
             aggregate_id=order.pk,
             payload=payload,
         )
+        if order.status == Order.Status.CANCELLED:
+            event_record(
+                type="order.cancelled",
+                aggregate_type=AGGREGATE,
+                aggregate_id=order.pk,
+                payload=payload,
+            )

@@ -6,13 +6,14 @@ change, no change without its event. After the commit, workers are nudged.
 """
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shop.core.db import instances_insert
+from shop.core.db import InsertBatch, instances_insert
 
 from .handlers import handlers_for
 from .models import Delivery, OutboxEvent
@@ -21,6 +22,8 @@ SCHEMA_VERSION = 1
 
 _clock_lock = threading.Lock()
 _last_created_at: datetime | None = None
+# Per thread: the deliveries of a `nudges_batched()` block, nudged together.
+_batches = threading.local()
 
 
 def _monotonic_now() -> datetime:
@@ -35,10 +38,50 @@ def _monotonic_now() -> datetime:
         return now
 
 
+@contextmanager
+def nudges_batched() -> Iterator[None]:
+    """Nudge the workers once for every event recorded in the block.
+
+    Use it inside the transaction, around several `event_record` calls: their
+    deliveries go to the workers in one message after the commit instead of
+    one message per event. Nothing is nudged if the block raises.
+    """
+    stack = _batches.__dict__.setdefault("stack", [])
+    stack.append([])
+    try:
+        yield
+    finally:
+        deliveries = stack.pop()
+    if deliveries:
+        _nudge_on_commit(deliveries)
+
+
+def _nudge_on_commit(deliveries: list[Delivery]) -> None:
+    from .services import deliveries_nudge_later
+
+    # Only a nudge, sent by a thread of this process so that the request does
+    # not wait for the broker: if the broker is down it is logged and the
+    # sweep finds the deliveries later. The pks are read at commit time: an
+    # InsertBatch may number the rows after this.
+    transaction.on_commit(
+        lambda: deliveries_nudge_later(ids=[d.pk for d in deliveries]), robust=True
+    )
+
+
 def event_record(
-    *, type: str, aggregate_type: str, aggregate_id: object, payload: dict
+    *,
+    type: str,
+    aggregate_type: str,
+    aggregate_id: object,
+    payload: dict,
+    batch: InsertBatch | None = None,
 ) -> OutboxEvent:
-    """Add an event and its deliveries to the caller's open transaction."""
+    """Add an event and its deliveries to the caller's open transaction.
+
+    With `batch`, the rows are added to it and written when the caller runs
+    it (still inside the transaction); the workers are nudged after the
+    commit either way.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError(
             "event_record() must run inside the transaction.atomic() block that "
@@ -53,8 +96,6 @@ def event_record(
         payload=body,
         created_at=now,
     )
-    # One per order placed: skip compiling an ORM INSERT every time.
-    instances_insert([event])
     deliveries = [
         Delivery(
             event=event,
@@ -65,13 +106,17 @@ def event_record(
         )
         for handler in handlers_for(event)
     ]
-    if deliveries:
+    if batch is not None:
+        batch.add([event])
+        batch.add(deliveries)
+    else:
+        # One per order placed: skip compiling an ORM INSERT every time.
+        instances_insert([event])
         instances_insert(deliveries)
-        from .services import deliveries_nudge
-
-        # Only a nudge: if the broker is down it is logged and the sweep
-        # finds the deliveries later; robust, so nothing reaches the caller.
-        transaction.on_commit(
-            partial(deliveries_nudge, ids=[d.pk for d in deliveries]), robust=True
-        )
+    if deliveries:
+        stack = getattr(_batches, "stack", None)
+        if stack:
+            stack[-1].extend(deliveries)
+        else:
+            _nudge_on_commit(deliveries)
     return event

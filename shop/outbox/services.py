@@ -10,7 +10,10 @@ commit, so it happens a second time (docs/background.md).
 """
 
 import logging
+import os
+import queue
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -185,36 +188,106 @@ def _nudge_after_commit(ids: list[int], *, countdown: float | None = None) -> No
         )
 
 
+# Delivery ids per worker message: one message carries a transaction's
+# deliveries (or a sweep's, in chunks), not one message per delivery.
+NUDGE_CHUNK = 100
+
+
 def deliveries_nudge(
     *, ids: Sequence[int], countdown: float | None = None, expires: float | None = None
 ) -> int:
-    """Queue a task per delivery; a broker outage is logged and left to the sweep.
+    """Queue the deliveries for the workers, a message per NUDGE_CHUNK ids.
 
-    Never raises: it runs after the commit of a request that already
-    succeeded. Returns how many were queued.
+    A broker outage is logged and left to the sweep. Never raises: it runs
+    after the commit of a request that already succeeded. Returns how many
+    deliveries were queued.
     """
-    from .tasks import delivery_run as delivery_run_task
+    from .tasks import deliveries_run as deliveries_run_task
 
-    if countdown and delivery_run_task.app.conf.task_always_eager:
+    if countdown and deliveries_run_task.app.conf.task_always_eager:
         # No broker (embedded default): a delayed retry would run at once and
         # recurse; the delivery stays pending for `relay_events` or the sweep.
         return 0
+    ids = list(ids)
     queued = 0
-    for delivery_id in ids:
+    for start in range(0, len(ids), NUDGE_CHUNK):
+        chunk = ids[start : start + NUDGE_CHUNK]
         try:
-            delivery_run_task.apply_async(
-                (delivery_id,), countdown=countdown, expires=expires, retry=False
+            deliveries_run_task.apply_async(
+                (chunk,), countdown=countdown, expires=expires, retry=False
             )
         except Exception as exc:
             logger.warning(
                 "could not queue outbox deliveries %s, the sweep will run them: %s: %s",
-                list(ids[queued:]),
+                ids[queued:],
                 type(exc).__name__,
                 exc,
             )
             break
-        queued += 1
+        queued += len(chunk)
     return queued
+
+
+class _NudgeSender:
+    """Sends the nudges of committed transactions from a thread of this process.
+
+    A request only hands its delivery ids over (no broker round trip, no
+    Celery message built in the request); the thread sends whatever has
+    piled up as one message, so under load many transactions share a
+    message and when idle each goes out at once. Ids still queued when the
+    process dies are lost like any nudge: the sweep runs their deliveries.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+
+    def put(self, ids: list[int]) -> None:
+        if self._pid != os.getpid():
+            # First use in this process (a forked worker inherits no thread).
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._queue = queue.SimpleQueue()
+                    threading.Thread(
+                        target=self._run,
+                        args=(self._queue,),
+                        name="outbox-nudges",
+                        daemon=True,
+                    ).start()
+                    self._pid = os.getpid()
+        self._queue.put(ids)
+
+    @staticmethod
+    def _run(pending: queue.SimpleQueue) -> None:
+        while True:
+            ids = list(pending.get())
+            while True:
+                try:
+                    ids.extend(pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                deliveries_nudge(ids=ids)
+            except Exception:  # never let the sender die; the sweep covers
+                logger.exception("outbox nudge sender failed for %s", ids)
+
+
+_sender = _NudgeSender()
+
+
+def deliveries_nudge_later(*, ids: Sequence[int]) -> None:
+    """Nudge the workers for committed deliveries without waiting for the broker.
+
+    Without a broker (tasks run eagerly) the deliveries run here and now, as
+    `deliveries_nudge` does.
+    """
+    from .tasks import deliveries_run as deliveries_run_task
+
+    if deliveries_run_task.app.conf.task_always_eager:
+        deliveries_nudge(ids=ids)
+    elif ids:
+        _sender.put(list(ids))
 
 
 def deliveries_due(

@@ -113,7 +113,12 @@ def database_config(url: str, **extra: Any) -> dict[str, Any]:
     config: dict[str, Any] = env.db_url_config(url)
     config.update(
         CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=60),
-        CONN_HEALTH_CHECKS=True,
+        # A SELECT 1 on a reused connection before its first query of a
+        # request: one cheap round trip that turns a connection dropped while
+        # idle (database restart, PgBouncer or firewall timeouts) into a
+        # reconnect instead of one failed request. DB_CONN_HEALTH_CHECKS=false
+        # saves it where nothing drops idle connections.
+        CONN_HEALTH_CHECKS=env.bool("DB_CONN_HEALTH_CHECKS", default=True),
         ATOMIC_REQUESTS=False,
         **extra,
     )

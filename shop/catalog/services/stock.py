@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from shop.catalog.models import Product, StockMovement
-from shop.core.db import field_column, instances_insert
+from shop.core.db import InsertBatch, field_column, instances_insert
 from shop.exceptions import Conflict
 from shop.users.models import User
 
@@ -130,8 +130,9 @@ def _movements_write(
     order: OrderRef | None,
     user: User | None,
     note: str,
+    batch: InsertBatch | None = None,
 ) -> None:
-    instances_insert(
+    (batch.add if batch is not None else instances_insert)(
         [
             StockMovement(
                 product_id=pid,
@@ -153,13 +154,16 @@ def stock_take_many(
     order: OrderRef | None = None,
     user: User | None = None,
     note: str = "",
+    batch: InsertBatch | None = None,
 ) -> None:
     """Take units of several products in one UPDATE and record the movements.
 
     All or nothing: if any product lacks the units (or is gone), nothing is
     taken and InsufficientStock lists the short lines with what is available.
     Lock the rows first with `products_lock` when the decision to take them
-    depends on what was read, as checkout does.
+    depends on what was read, as checkout does. With `batch`, the movements
+    are added to it, for the caller to write with its other rows before the
+    commit.
     """
     _quantities_check(quantities)
     if not quantities:
@@ -191,7 +195,13 @@ def stock_take_many(
                 extra={"lines": short},
             )
         _movements_write(
-            quantities, sign=-1, reason=reason, order=order, user=user, note=note
+            quantities,
+            sign=-1,
+            reason=reason,
+            order=order,
+            user=user,
+            note=note,
+            batch=batch,
         )
 
 

@@ -42,9 +42,9 @@ _KEY_RE = re.compile(KEY_PATTERN)
 KEY_TTL = timedelta(hours=getattr(settings, "SHOP_IDEMPOTENCY_KEY_TTL_HOURS", 24))
 # A claim still unanswered after this long belongs to a request that died
 # (worker killed mid-request). Its order never committed, because the answer
-# commits with the order, so a retry may take the key over. Twice the longest
-# a request may live (gunicorn kills a worker after 30 s); a request that is
-# somehow still alive finds its claim lost and rolls its order back.
+# commits with the order, so a retry may take the key over. Twice gunicorn's
+# timeout (30 s; gthread workers do not enforce it per request); a request
+# that is somehow still alive finds its claim lost and rolls its order back.
 STALE_CLAIM_AFTER = timedelta(seconds=60)
 
 

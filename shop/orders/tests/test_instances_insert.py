@@ -5,9 +5,9 @@ import pytest
 
 from shop.catalog.models import StockMovement
 from shop.catalog.tests.factories import ProductFactory
-from shop.core.db import instances_insert
+from shop.core.db import InsertBatch, instances_insert
 from shop.orders.models import Order, OrderStatusChange
-from shop.outbox.models import OutboxEvent
+from shop.outbox.models import Delivery, OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +68,39 @@ def test_client_generated_keys_and_json_round_trip(customer):
 def test_nothing_to_insert_is_a_no_op(django_assert_num_queries):
     with django_assert_num_queries(0):
         instances_insert([])
+
+
+def test_insert_batch_writes_every_group_and_sets_their_pks(
+    customer, django_assert_num_queries, is_postgres
+):
+    products = ProductFactory.create_batch(2)
+    order = Order(customer=customer, total=Decimal("2.00"))
+    instances_insert([order])
+    event = OutboxEvent(
+        type="t", aggregate_type="order", aggregate_id=str(order.pk), payload={}
+    )
+    movements = [
+        StockMovement(product=p, delta=-1, reason="order", order=order, user=customer)
+        for p in products
+    ]
+    batch = InsertBatch()
+    batch.add(movements)
+    batch.add([])  # nothing to write: no group
+    batch.add([event])  # client-made pk: nothing to read back
+    batch.add([OrderStatusChange(order=order, to_status="pending")])
+    batch.add([Delivery(event=event, handler="h", next_attempt_at=order.created_at)])
+
+    # One statement on PostgreSQL (a child may refer to its parent's UUID);
+    # one per group elsewhere.
+    with django_assert_num_queries(1 if is_postgres else 4):
+        batch.run()
+
+    assert [m.pk for m in movements] == list(
+        StockMovement.objects.filter(order=order)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert all(not m._state.adding for m in movements)
+    assert OrderStatusChange.objects.get(order=order).to_status == "pending"
+    assert Delivery.objects.get(event=event).handler == "h"
+    assert batch.groups == []

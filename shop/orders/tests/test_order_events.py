@@ -13,7 +13,7 @@ from shop.orders.services import (
     order_transition,
 )
 from shop.outbox.events import SCHEMA_VERSION
-from shop.outbox.models import OutboxEvent
+from shop.outbox.models import Delivery, OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +105,74 @@ def test_refused_cancellation_records_no_event(customer, other_customer):
         order_cancel(order_id=order.pk, by_user=customer)
 
     assert len(events_of(order)) == before
+
+
+@pytest.fixture
+def nudges(monkeypatch):
+    """The messages the web side would queue for the workers, by ids carried."""
+    sent = []
+    monkeypatch.setattr(
+        "shop.outbox.tasks.deliveries_run.apply_async",
+        lambda args, **kwargs: sent.append(list(args[0])),
+    )
+    return sent
+
+
+def test_one_worker_message_per_transaction(
+    customer, nudges, settings, django_capture_on_commit_callbacks
+):
+    settings.ORDER_EVENTS_WEBHOOK_URL = "http://127.0.0.1:9/hook"
+    settings.ORDER_EVENTS_WEBHOOK_SECRET = "x"
+    product = ProductFactory(stock=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_place(customer=customer, lines=[LineRequest(product.pk, 1)])
+    # The mail and the publication of order.placed, in one message.
+    assert len(nudges) == 1 and len(nudges[0]) == 2
+    placed = set(
+        Delivery.objects.filter(event__type="order.placed").values_list("pk", flat=True)
+    )
+    assert set(nudges[0]) == placed
+
+    nudges.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        order_transition(order_id=order.pk, to_status=Order.Status.CANCELLED)
+    # order.status_changed (published) and order.cancelled (published and
+    # mailed): their three deliveries together.
+    assert len(nudges) == 1
+    assert set(nudges[0]) == set(
+        Delivery.objects.exclude(pk__in=placed).values_list("pk", flat=True)
+    )
+    assert len(nudges[0]) == 3
+
+
+def test_sweep_nudges_in_chunks(customer, nudges, monkeypatch):
+    monkeypatch.setattr("shop.outbox.services.NUDGE_CHUNK", 2)
+    from shop.outbox.services import deliveries_nudge
+
+    assert deliveries_nudge(ids=[1, 2, 3, 4, 5]) == 5
+    assert nudges == [[1, 2], [3, 4], [5]]
+
+
+def test_with_a_broker_the_nudge_leaves_from_a_thread_of_the_process(
+    customer, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    import threading
+
+    from shop.outbox.tasks import deliveries_run
+
+    monkeypatch.setitem(deliveries_run.app.conf, "task_always_eager", False)
+    sent = []
+    arrived = threading.Event()
+
+    def apply_async(args, **kwargs):
+        sent.append((threading.current_thread().name, list(args[0])))
+        arrived.set()
+
+    monkeypatch.setattr(deliveries_run, "apply_async", apply_async)
+    product = ProductFactory(stock=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_place(customer=customer, lines=[LineRequest(product.pk, 1)])
+
+    assert arrived.wait(5)
+    [delivery] = Delivery.objects.filter(event__type="order.placed")
+    assert sent == [("outbox-nudges", [delivery.pk])]
