@@ -30,6 +30,7 @@ SCREENSHOT = ARTIFACTS / "reports.png"
 webdriver = pytest.importorskip("selenium.webdriver")
 requests = pytest.importorskip("requests")
 
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -78,7 +79,11 @@ def click_and_wait_for_next_page(driver, element, css):
     # The next page may carry the same element as this one: wait for this
     # page to go away first, or the wait could succeed on the old page.
     element.click()
-    WebDriverWait(driver, 20).until(EC.staleness_of(element))
+    # Mid-navigation chromedriver may answer "node does not belong to the
+    # document" instead of "stale element": keep polling until it says stale.
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        EC.staleness_of(element)
+    )
     return wait_for(driver, css)
 
 
