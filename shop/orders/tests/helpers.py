@@ -1,10 +1,12 @@
 """Helpers shared by the orders tests."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Sum
 
 from shop.catalog.models import Product, StockMovement
+from shop.catalog.tests.factories import ProductFactory
 from shop.orders.services import LineRequest, order_place
 from shop.orders.tests.factories import OrderFactory
 from shop.users.tests.factories import UserFactory
@@ -62,3 +64,29 @@ def march_orders(products):
         ),
     ]
     return {"customers": (alice, bob, carol), "orders": orders}
+
+
+def spring_orders():
+    """One buyer's three orders: 2 March (delivered), 3 March (cancelled),
+    1 April (delivered), of products SKU-A (10.00) and SKU-B (2.50)."""
+    a = ProductFactory(price=Decimal("10.00"), sku="SKU-A")
+    b = ProductFactory(price=Decimal("2.50"), sku="SKU-B")
+    buyer = UserFactory(email="buyer@example.com")
+
+    def at(month, day):
+        return dt.datetime(2026, month, day, 12, tzinfo=dt.UTC)
+
+    return [
+        OrderFactory(
+            customer=buyer,
+            created_at=at(3, 2),
+            lines=[(a, 2), (b, 1)],
+            status="delivered",
+        ),
+        OrderFactory(
+            customer=buyer, created_at=at(3, 3), lines=[(b, 4)], status="cancelled"
+        ),
+        OrderFactory(
+            customer=buyer, created_at=at(4, 1), lines=[(a, 1)], status="delivered"
+        ),
+    ]

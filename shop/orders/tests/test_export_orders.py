@@ -4,7 +4,6 @@ import csv
 import datetime as dt
 import io
 import json
-from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shop.catalog.tests.factories import ProductFactory
 from shop.orders.tests.factories import OrderFactory
+from shop.orders.tests.helpers import spring_orders
 from shop.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,29 +21,7 @@ UTC = dt.UTC
 
 @pytest.fixture
 def orders():
-    a = ProductFactory(price=Decimal("10.00"), sku="SKU-A")
-    b = ProductFactory(price=Decimal("2.50"), sku="SKU-B")
-    buyer = UserFactory(email="buyer@example.com")
-    return [
-        OrderFactory(
-            customer=buyer,
-            created_at=dt.datetime(2026, 3, 2, 12, tzinfo=UTC),
-            lines=[(a, 2), (b, 1)],
-            status="delivered",
-        ),
-        OrderFactory(
-            customer=buyer,
-            created_at=dt.datetime(2026, 3, 3, 12, tzinfo=UTC),
-            lines=[(b, 4)],
-            status="cancelled",
-        ),
-        OrderFactory(
-            customer=buyer,
-            created_at=dt.datetime(2026, 4, 1, 12, tzinfo=UTC),
-            lines=[(a, 1)],
-            status="delivered",
-        ),
-    ]
+    return spring_orders()
 
 
 def run(name, *args, **options):
