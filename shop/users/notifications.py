@@ -13,12 +13,11 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from shop.outbox.handlers import handler_register
+from shop.outbox.mail import delivery_mail_send
 from shop.outbox.models import Delivery
 from shop.users.models import User
 from shop.users.tokens import (
@@ -162,19 +161,10 @@ def _valid_for() -> str:
 def _send(
     delivery: Delivery, *, to: str, template: str, subject: str, context: dict
 ) -> None:
-    # Raises when the server refuses or times out (EMAIL_TIMEOUT): the
-    # delivery records the error and is retried.
-    context = {**context, "valid_for": _valid_for()}
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "shop.invalid"
-    message = EmailMultiAlternatives(
+    delivery_mail_send(
+        delivery,
+        to=to,
+        template=template,
         subject=subject,
-        body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        # One id per (event, handler), as the order mails do.
-        headers={"Message-ID": f"<{delivery.event_id}.{delivery.handler}@{domain}>"},
+        context={**context, "valid_for": _valid_for()},
     )
-    message.attach_alternative(
-        render_to_string(f"{template}.html", context), "text/html"
-    )
-    message.send(fail_silently=False)

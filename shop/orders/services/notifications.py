@@ -8,12 +8,9 @@ commit that follows the SMTP server's acceptance, so it is sent once.
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-
 from shop.orders.models import Order
 from shop.outbox.handlers import handler_register
+from shop.outbox.mail import delivery_mail_send
 from shop.outbox.models import Delivery, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -56,8 +53,6 @@ def order_cancelled_notify(delivery: Delivery) -> None:
 
 
 def _order_email(delivery: Delivery, *, template: str, subject: str) -> None:
-    # Raises when the server refuses or times out (EMAIL_TIMEOUT): the
-    # delivery records the error and is retried.
     order = (
         Order.objects.select_related("customer")
         .prefetch_related("items")
@@ -68,18 +63,10 @@ def _order_email(delivery: Delivery, *, template: str, subject: str) -> None:
         # Deleted by staff since: nobody left to tell.
         logger.info("order of event %s is gone, no mail sent", delivery.event_id)
         return
-    context = {"order": order, "customer": order.customer}
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "shop.invalid"
-    message = EmailMultiAlternatives(
+    delivery_mail_send(
+        delivery,
+        to=order.customer.email,
+        template=template,
         subject=subject.format(id=order.pk),
-        body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[order.customer.email],
-        # One id per (event, handler): should the crash window send a mail
-        # twice, mail clients can tell the copies are the same message.
-        headers={"Message-ID": f"<{delivery.event_id}.{delivery.handler}@{domain}>"},
+        context={"order": order, "customer": order.customer},
     )
-    message.attach_alternative(
-        render_to_string(f"{template}.html", context), "text/html"
-    )
-    message.send(fail_silently=False)
