@@ -50,6 +50,7 @@ from bench.product_list import (  # noqa: E402
     _load_average,
     group_cpu_seconds,
     peer_dir_find,
+    peer_start,
 )
 
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -216,33 +217,6 @@ def shop_start(model: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     return _when_up(process, port, lambda c: c.request("GET", "/health/live"))
 
 
-def peer_start(python: str, peer_dir: Path, port: int, database_url: str):
-    env = dict(os.environ)
-    env["PEER_DB_URL"] = database_url.replace("postgres://", "postgresql+asyncpg://")
-    env["PEER_JWT_KEY"] = SECRET_KEY
-    process = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "peer_fastapi:app",
-            "--app-dir",
-            str(peer_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        start_new_session=True,
-    )
-    return _when_up(process, port, lambda c: c.request("GET", "/products/"))
-
-
 def peer_dir_adapted(peer_dir: Path, tmp: Path, conn) -> Path:
     """The peer as shipped, or a copy that leaves out outbox columns the shop dropped.
 
@@ -363,7 +337,15 @@ def main() -> None:
             port = next(ports)
             with psycopg.connect(database_url, autocommit=True) as conn:
                 peer_dir = peer_dir_adapted(args.peer_dir, tmp, conn)
-            servers.append(peer_start(args.peer_python, peer_dir, port, database_url))
+            servers.append(
+                peer_start(
+                    args.peer_python,
+                    peer_dir,
+                    port,
+                    database_url,
+                    {"PEER_JWT_KEY": SECRET_KEY},
+                )
+            )
             targets["peer"] = {
                 "port": port,
                 "pgid": servers[-1].pid,

@@ -219,12 +219,14 @@ def peer_dir_find() -> Path | None:
 
 
 def peer_start(
-    python: str, peer_dir: Path, port: int, database_url: str, count_cache: int
+    python: str, peer_dir: Path, port: int, database_url: str, env: dict[str, str]
 ) -> subprocess.Popen:
-    """Start the FastAPI peer (uvicorn, 2 workers) from its own virtualenv."""
-    env = dict(os.environ)
+    """Start the FastAPI peer (uvicorn, 2 workers) from its own virtualenv.
+
+    `env` adds the peer's own settings (PEER_COUNT_CACHE_SECONDS, PEER_JWT_KEY).
+    """
+    env = {**os.environ, **env}
     env["PEER_DB_URL"] = database_url.replace("postgres://", "postgresql+asyncpg://")
-    env["PEER_COUNT_CACHE_SECONDS"] = str(count_cache)
     process = subprocess.Popen(
         [
             python,
@@ -414,7 +416,7 @@ def main() -> None:
                         args.peer_dir,
                         targets[f"peer {mode}"][0],
                         args.database_url,
-                        seconds,
+                        {"PEER_COUNT_CACHE_SECONDS": str(seconds)},
                     )
                 )
                 groups[f"peer {mode}"] = servers[-1].pid
