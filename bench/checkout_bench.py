@@ -30,7 +30,6 @@ peer's virtualenv from bench/requirements-peer.txt):
 """
 
 import argparse
-import http.client
 import json
 import os
 import re
@@ -51,6 +50,7 @@ from bench.product_list import (  # noqa: E402
     group_cpu_seconds,
     peer_dir_find,
     peer_start,
+    server_start,
 )
 
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -177,44 +177,9 @@ def product_ranges(first: int, last: int, hot: bool) -> list[tuple[int, int]]:
     return ranges
 
 
-def _when_up(process, port: int, probe) -> subprocess.Popen:
-    for _ in range(150):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe(conn)
-            if conn.getresponse().status < 500:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGTERM)
-    raise SystemExit(f"nothing answers on port {port}")
-
-
 def shop_start(model: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    """`sync:N` or `gthread:NxT` through gunicorn.conf.py."""
-    kind, _, size = model.partition(":")
-    workers, _, threads = size.partition("x")
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "shop.wsgi:application",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={
-            **env,
-            "WEB_CONCURRENCY": workers,
-            "GUNICORN_WORKER_CLASS": kind,
-            "GUNICORN_THREADS": threads or "1",
-        },
-        start_new_session=True,
-    )
-    return _when_up(process, port, lambda c: c.request("GET", "/health/live"))
+    """`sync:N`, `gthread:NxT` (gunicorn.conf.py) or `granian:NxT`."""
+    return server_start(port, env, model)
 
 
 def peer_dir_adapted(peer_dir: Path, tmp: Path, conn) -> Path:
@@ -297,7 +262,7 @@ def main() -> None:
     parser.add_argument(
         "--shop",
         default="sync:3",
-        help="comma-separated worker models: sync:N or gthread:NxT",
+        help="comma-separated worker models: sync:N, gthread:NxT or granian:NxT",
     )
     parser.add_argument("--peer-python", default="/tmp/peer-venv/bin/python")
     parser.add_argument("--peer-dir", type=Path, default=peer_dir_find())

@@ -168,9 +168,11 @@ def server_start(port: int, env: dict[str, str], model: str = "") -> subprocess.
     """gunicorn with gunicorn.conf.py; `model` `sync:N` or `gthread:NxT`
     overrides its worker model (default: what gunicorn.conf.py ships)."""
     env = dict(env)
+    kind, _, size = model.partition(":")
+    workers, _, threads = size.partition("x")
+    if kind == "granian":
+        return _granian_start(port, env, int(workers), int(threads or 1))
     if model:
-        kind, _, size = model.partition(":")
-        workers, _, threads = size.partition("x")
         env.update(
             WEB_CONCURRENCY=workers,
             GUNICORN_WORKER_CLASS=kind,
@@ -193,6 +195,37 @@ def server_start(port: int, env: dict[str, str], model: str = "") -> subprocess.
         start_new_session=True,
     )
     return _when_up(process, port, "/health/live", "gunicorn")
+
+
+def _granian_start(
+    port: int, env: dict[str, str], workers: int, threads: int
+) -> subprocess.Popen:
+    """Granian (a Rust HTTP server) serving the same WSGI application:
+    `workers` processes of `threads` blocking threads each."""
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "granian"),
+            "--interface",
+            "wsgi",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--working-dir",
+            str(ROOT),
+            "shop.wsgi:application",
+        ],
+        env=env,
+        start_new_session=True,
+    )
+    return _when_up(process, port, "/health/live", "granian")
 
 
 def _when_up(process, port: int, path: str, name: str) -> subprocess.Popen:

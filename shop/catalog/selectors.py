@@ -7,6 +7,7 @@ from django.db.models import F, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from shop.catalog.models import Category, Product
+from shop.core.db import driver_timestamps
 
 # Columns of the public product representation, in output order. The list
 # endpoint reads exactly these with .values() (see serializers.product_row).
@@ -78,7 +79,8 @@ class ActiveProductRows:
     What `product_list().values(*PRODUCT_COLUMNS)` gives, for a paginator:
     `count()` through the ORM, a page through ACTIVE_PRODUCT_PAGE_SQL on
     PostgreSQL (whose driver already returns the ORM's types: Decimal, aware
-    datetimes, bool). Other databases take the ORM path.
+    datetimes through its own loader, see `driver_timestamps`, bool). Other
+    databases take the ORM path.
     """
 
     def _queryset(self) -> QuerySet:
@@ -92,6 +94,7 @@ class ActiveProductRows:
             return list(self._queryset()[window])
         limit = window.stop - window.start
         with connection.cursor() as cursor:
+            driver_timestamps(cursor)
             cursor.execute(
                 ACTIVE_PRODUCT_PAGE_SQL, {"limit": limit, "offset": window.start}
             )

@@ -1,4 +1,5 @@
-"""INSERTs for the hottest write paths without the ORM's per-call compiling."""
+"""The hottest paths' database work without the ORM's per-call costs:
+INSERTs without compiling, timestamps loaded by the driver's C code."""
 
 from collections.abc import Sequence
 from functools import cache, lru_cache
@@ -139,3 +140,32 @@ class InsertBatch:
             for obj in objs:
                 obj._state.adding = False
                 obj._state.db = self.using
+
+
+def driver_timestamps(cursor) -> None:
+    """Load `timestamptz` columns on this PostgreSQL cursor with psycopg's own
+    loader (C code with psycopg[binary]) instead of Django's.
+
+    Django registers, per connection, a subclass of psycopg's pure-Python
+    loader that only swaps in the connection's time zone: on a page of 20
+    products (40 timestamps) it costs ~0.1 ms, a tenth of the request. The
+    driver's loader gives the same instants, aware, in the session's time
+    zone (Django sets it); callers render them in the current time zone.
+    `cursor` is Django's cursor wrapper; other databases are left alone.
+    """
+    if cursor.db.vendor != "postgresql":
+        return
+    cursor.cursor.adapters.register_loader(*_timestamptz_loader())
+
+
+@cache
+def _timestamptz_loader() -> tuple[int, type]:
+    """(oid, psycopg's default text loader of timestamptz)."""
+    import psycopg
+    from psycopg.pq import Format
+
+    oid = psycopg.adapters.types["timestamptz"].oid
+    loader = psycopg.adapters.get_loader(oid, Format.TEXT)
+    if loader is None:  # pragma: no cover - psycopg always has one
+        raise LookupError("psycopg has no timestamptz loader")
+    return oid, loader
