@@ -201,10 +201,14 @@ def _granian_start(
     port: int, env: dict[str, str], workers: int, threads: int
 ) -> subprocess.Popen:
     """Granian (a Rust HTTP server) serving the same WSGI application:
-    `workers` processes of `threads` blocking threads each."""
+    `workers` processes of `threads` blocking threads each. Not a project
+    dependency: `.venv/bin/pip install granian==2.8.7` to compare."""
+    granian = ROOT / ".venv" / "bin" / "granian"
+    if not granian.exists():
+        raise SystemExit(f"{granian} not found: .venv/bin/pip install granian==2.8.7")
     process = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "granian"),
+            str(granian),
             "--interface",
             "wsgi",
             "--workers",
