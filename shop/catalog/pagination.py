@@ -45,12 +45,22 @@ class ProductPagination(LimitOffsetPagination):
         digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
         self.cache_key = f"catalog:product-count:{digest}"
 
+    def cache_reads(self) -> list[str]:
+        """The keys `get_count` reads: the catalogue's version and the total
+        cached with the version it was counted at (valid while that is
+        current). Empty when the total is not cached."""
+        return [] if self.cache_key is None else [VERSION_KEY, self.cache_key]
+
     def get_count(self, queryset) -> int:
         if self.cache_key is None:
             return super().get_count(queryset)
-        # One round trip: the catalogue's version and the total cached with
-        # the version it was counted at, valid only while that is current.
-        found = cache.get_many([VERSION_KEY, self.cache_key])
+        # Read by the throttles' round trip when they ran (ProductViewSet),
+        # else here, in one round trip of its own.
+        reads = getattr(self.request, "cache_reads", None) or {}
+        if self.cache_key in reads:
+            found = reads
+        else:
+            found = cache.get_many(self.cache_reads())
         version = found.get(VERSION_KEY, 0)
         cached = found.get(self.cache_key)
         if cached is not None and cached[0] == version:

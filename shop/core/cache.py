@@ -3,7 +3,7 @@ and counters that take one round trip for several keys."""
 
 import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from django.core.cache.backends import redis as django_redis
@@ -11,17 +11,24 @@ from django.core.cache.backends.base import BaseCache
 
 from shop.core.metrics import CACHE_LATENCY
 
-# One command for any number of counters: INCR creates a missing key at 0;
-# only a new key gets its EXPIRE, so a counter dies with its window.
+# One command for any number of counters, and optionally reads: the first
+# ARGV[1] keys are counters (INCR creates a missing key at 0; only a new key
+# gets its EXPIRE, ARGV[i + 1] seconds, so a counter dies with its window);
+# the keys after them are read with GET (nil for a missing key).
 INCR_MANY_LUA = """
-local counts = {}
+local counters = tonumber(ARGV[1])
+local replies = {}
 for i, key in ipairs(KEYS) do
-    counts[i] = redis.call('INCR', key)
-    if counts[i] == 1 then
-        redis.call('EXPIRE', key, ARGV[i])
+    if i <= counters then
+        replies[i] = redis.call('INCR', key)
+        if replies[i] == 1 then
+            redis.call('EXPIRE', key, ARGV[i + 1])
+        end
+    else
+        replies[i] = redis.call('GET', key)
     end
 end
-return counts
+return replies
 """
 
 # Every call RedisCache makes on its client; get_or_set and friends are built
@@ -84,14 +91,21 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
     @_timed("incr_many")
-    def incr_many(self, ttls: Mapping[str, int]) -> list[int]:
+    def incr_many(
+        self, ttls: Mapping[str, int], reads: Sequence[str] = ()
+    ) -> tuple[list[int], list[Any]]:
         client = self.get_client(write=True)
         script = self._incr_many_scripts.get(client)
         if script is None:
             script = self._incr_many_scripts[client] = client.register_script(
                 INCR_MANY_LUA
             )
-        return script(keys=list(ttls), args=list(ttls.values()))
+        replies = script(keys=[*ttls, *reads], args=[len(ttls), *ttls.values()])
+        values = [
+            None if raw is None else self._serializer.loads(raw)
+            for raw in replies[len(ttls) :]
+        ]
+        return replies[: len(ttls)], values
 
 
 for _operation in _TIMED_OPERATIONS:
@@ -111,10 +125,24 @@ class RedisCache(django_redis.RedisCache):
 
     def incr_many(self, ttls: Mapping[str, int], version=None) -> dict[str, int]:
         """Add 1 to each counter, creating it to expire in `ttl` seconds."""
+        return self.incr_and_get_many(ttls, (), version=version)[0]
+
+    def incr_and_get_many(
+        self, ttls: Mapping[str, int], reads: Sequence[str], version=None
+    ) -> tuple[dict[str, int], dict[str, Any]]:
+        """`incr_many(ttls)` and `get_many(reads)` in one round trip."""
         keys = {self.make_and_validate_key(k, version=version): k for k in ttls}
         client = cast(RedisCacheClient, self._cache)
-        counts = client.incr_many(dict(zip(keys, ttls.values(), strict=True)))
-        return dict(zip(keys.values(), counts, strict=True))
+        counts, values = client.incr_many(
+            dict(zip(keys, ttls.values(), strict=True)),
+            [self.make_and_validate_key(k, version=version) for k in reads],
+        )
+        found = {
+            key: value
+            for key, value in zip(reads, values, strict=True)
+            if value is not None
+        }
+        return dict(zip(keys.values(), counts, strict=True)), found
 
 
 def counters_incr(cache: BaseCache, ttls: Mapping[str, int]) -> dict[str, int]:
@@ -124,10 +152,19 @@ def counters_incr(cache: BaseCache, ttls: Mapping[str, int]) -> dict[str, int]:
     Django cache (local memory in tests and the embedded default) `add` then
     `incr` per key, which only a key expiring in between can race.
     """
+    return counters_incr_and_get(cache, ttls, ())[0]
+
+
+def counters_incr_and_get(
+    cache: BaseCache, ttls: Mapping[str, int], reads: Sequence[str]
+) -> tuple[dict[str, int], dict[str, Any]]:
+    """`counters_incr(cache, ttls)` and `cache.get_many(reads)`: on the shop's
+    Redis cache in the same round trip (the request throttles read what the
+    view will need, see shop.core.throttling)."""
     # Duck-typed: `django.core.cache.cache` is a proxy, not the backend.
-    incr_many = getattr(cache, "incr_many", None)
-    if incr_many is not None:
-        return incr_many(ttls)
+    incr_and_get_many = getattr(cache, "incr_and_get_many", None)
+    if incr_and_get_many is not None:
+        return incr_and_get_many(ttls, reads)
     counts = {}
     for key, ttl in ttls.items():
         if cache.add(key, 1, ttl):
@@ -138,4 +175,4 @@ def counters_incr(cache: BaseCache, ttls: Mapping[str, int]) -> dict[str, int]:
         except ValueError:  # expired between add() and incr()
             cache.set(key, 1, ttl)
             counts[key] = 1
-    return counts
+    return counts, cache.get_many(reads) if reads else {}

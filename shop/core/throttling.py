@@ -6,9 +6,14 @@ request: two cache round trips per scope, and at `user=1200/min` a list of up
 to 1,200 floats. Here a scope and client has one integer per window (the
 current minute for `N/min`), incremented with `INCR` and expiring with its
 window, and every scope a view counts is incremented in one round trip (one
-Lua script on Redis, see shop.core.cache.counters_incr). The price of a
+Lua script on Redis, see shop.core.cache.counters_incr_and_get). The price of a
 fixed window: a client may spend a window's budget at its very end and the
 next one at the start of the next window.
+
+A view may name cache keys it is about to read (`cache_reads(request)`, a
+list of keys): they are read in the same round trip as the counters and left
+on the request as `request.cache_reads` ({key: value, None when missing}),
+so the product list's cached total costs no trip of its own.
 
 Rates are read at request time from `DEFAULT_THROTTLE_RATES` (the
 `THROTTLE_RATES` setting), so overrides in tests or at runtime apply at once.
@@ -22,7 +27,7 @@ from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from shop.core.cache import counters_incr
+from shop.core.cache import counters_incr_and_get
 
 DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The throttles' clock, apart so that tests can hold it still.
@@ -110,7 +115,14 @@ def _hits_count(request, view, asking: CounterThrottle) -> dict:
         for w in windows.values()
         if w is not None
     }
-    counts = counters_incr(cache, ttls) if ttls else {}
+    if ttls:
+        reads_of = getattr(view, "cache_reads", None)
+        reads = reads_of(request) if reads_of is not None else []
+        counts, found = counters_incr_and_get(cache, ttls, reads)
+        if reads:
+            request.cache_reads = {key: found.get(key) for key in reads}
+    else:
+        counts = {}
     hits = {
         cls: None if w is None else (counts[w.key], w) for cls, w in windows.items()
     }

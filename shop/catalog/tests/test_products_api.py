@@ -1,6 +1,8 @@
+import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from shop.catalog import selectors
 from shop.catalog.filters import ProductFilter
@@ -622,3 +624,54 @@ def test_total_cache_can_be_turned_off(api_client, settings):
     assert api_client.get(LIST).json()["count"] == 1
     ProductFactory()
     assert api_client.get(LIST).json()["count"] == 2
+
+
+@pytest.fixture
+def redis_trips(settings, monkeypatch):
+    """The shop's Redis cache (skips without Redis), recording each round trip."""
+    from shop.core.cache import RedisCacheClient
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "shop.core.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/14",
+            "KEY_PREFIX": uuid.uuid4().hex,
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    try:
+        cache.get("probe")
+    except Exception:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    trips: list[str] = []
+    for name in ("get", "get_many", "set", "incr", "incr_many"):
+        real = getattr(RedisCacheClient, name)
+
+        def spy(self, *args, _name=name, _real=real, **kwargs):
+            trips.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(RedisCacheClient, name, spy)
+    yield trips
+    cache.clear()
+
+
+def test_a_public_page_reads_its_cached_total_in_the_throttles_round_trip(
+    api_client, staff_client, redis_trips, django_capture_on_commit_callbacks
+):
+    ProductFactory()
+    assert api_client.get(LIST).json()["count"] == 1
+    # Counted (throttles and cached total read in one trip), then cached.
+    assert redis_trips == ["incr_many", "set"]
+
+    redis_trips.clear()
+    ProductFactory()  # behind the services' back: the cached total stays
+    response = api_client.get(f"{LIST}?limit=5").json()
+    assert (response["count"], len(response["results"])) == (1, 2)
+    assert redis_trips == ["incr_many"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(LIST, valid_payload())
+    redis_trips.clear()
+    assert api_client.get(LIST).json()["count"] == 3
+    assert redis_trips == ["incr_many", "set"]

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from shop.conftest import auth_client
 from shop.core import throttling
-from shop.core.cache import counters_incr
+from shop.core.cache import counters_incr, counters_incr_and_get
 from shop.core.testing import assert_error
 from shop.users.tests.factories import DEFAULT_PASSWORD
 
@@ -153,12 +153,12 @@ def test_a_counter_is_one_integer_per_scope_client_and_window(monkeypatch):
 def test_every_scope_of_a_request_is_counted_in_one_cache_call(monkeypatch):
     calls = []
 
-    def counters_incr(cache, ttls):
+    def counters_incr_and_get(cache, ttls, reads):
         calls.append(sorted(key.split(":")[1] for key in ttls))
-        return real_counters_incr(cache, ttls)
+        return real(cache, ttls, reads)
 
-    real_counters_incr = throttling.counters_incr
-    monkeypatch.setattr(throttling, "counters_incr", counters_incr)
+    real = throttling.counters_incr_and_get
+    monkeypatch.setattr(throttling, "counters_incr_and_get", counters_incr_and_get)
 
     assert APIClient().get(PRODUCTS).status_code == 200
 
@@ -202,3 +202,8 @@ def test_counters_incr_works_on_any_django_cache():
     local = LocMemCache("throttle-test", {})
     assert counters_incr(local, {"a": 60}) == {"a": 1}
     assert counters_incr(local, {"a": 60, "b": 60}) == {"a": 2, "b": 1}
+    local.set("total", (3, 120))
+    assert counters_incr_and_get(local, {"a": 60}, ["total", "gone"]) == (
+        {"a": 3},
+        {"total": (3, 120)},
+    )
