@@ -1,3 +1,5 @@
+from typing import cast
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -129,8 +131,9 @@ class ProductViewSet(
         # round trip to the cache (shop.core.throttling).
         if self.action != "list" or _is_staff(request):
             return []
-        self.paginator.count_cache_enable(request.query_params)
-        return self.paginator.cache_reads()
+        paginator = cast(ProductPagination, self.paginator)
+        paginator.count_cache_enable(request.query_params)
+        return paginator.cache_reads()
 
     def list(self, request, *args, **kwargs):
         # The hot path: plain rows straight into the page, no model instances

@@ -101,10 +101,9 @@ class RedisCacheClient(django_redis.RedisCacheClient):
                 INCR_MANY_LUA
             )
         replies = script(keys=[*ttls, *reads], args=[len(ttls), *ttls.values()])
-        values = [
-            None if raw is None else self._serializer.loads(raw)
-            for raw in replies[len(ttls) :]
-        ]
+        # Django's client sets _serializer (RedisSerializer); the stubs omit it.
+        loads = self._serializer.loads  # type: ignore[attr-defined]
+        values = [None if raw is None else loads(raw) for raw in replies[len(ttls) :]]
         return replies[: len(ttls)], values
 
 
