@@ -119,8 +119,12 @@ def api_exception_handler(exc, context):
     headers = {}
     if isinstance(exc, ShopError):
         set_rollback()
+        if "retry_after" in exc.extra:
+            headers["Retry-After"] = str(exc.extra["retry_after"])
         return Response(
-            error_body(exc.code, exc.message, exc.extra), status=exc.status_code
+            error_body(exc.code, exc.message, exc.extra),
+            status=exc.status_code,
+            headers=headers,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

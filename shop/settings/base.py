@@ -206,6 +206,12 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("
 # Seconds a password reset, verification or e-mail change link stays valid
 # (Django's token generator reads this one setting for all of them).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+# Account mails (password reset, verification, e-mail change) one address
+# receives per hour, whoever asks; 0 lifts the cap. The request throttles
+# count per client, which someone mailing a victim from many addresses evades.
+ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR = env.int(
+    "ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR", default=5
+)
 # On: accounts whose address is not verified cannot place orders (403).
 REQUIRE_VERIFIED_EMAIL = env.bool("REQUIRE_VERIFIED_EMAIL", default=False)
 

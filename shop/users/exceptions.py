@@ -45,3 +45,14 @@ class EmailUnverified(ShopError):
         "Verify your email address before placing orders; "
         "POST auth/verify-email/resend/ sends the link again."
     )
+
+
+class AccountMailLimit(ShopError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "mail_limit"
+    message = (
+        "Too many account mails went to this address in the last hour; try again later."
+    )
+
+    def __init__(self, *, retry_after: int):
+        super().__init__(extra={"retry_after": retry_after})

@@ -1,8 +1,12 @@
+import hashlib
+import time
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,8 +16,10 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
+from shop.core.cache import counters_incr
 from shop.outbox.events import event_record
 from shop.users.exceptions import (
+    AccountMailLimit,
     EmailAlreadyVerified,
     EmailChangeLinkInvalid,
     EmailTaken,
@@ -140,12 +146,18 @@ def user_password_reset_request(*, email: str, site_url: str = "") -> None:
 
     Known and unknown addresses take the same path (one look-up, one event,
     one delivery, one nudge) and the mail goes out from a worker, so neither
-    the answer nor its timing tells whether an account exists. The worker
+    the answer nor its timing tells whether an account exists. Past the
+    address's hourly cap (`_mail_limit_wait`) nothing is recorded, again
+    for known and unknown addresses alike. The worker
     decides at send time whether there is anyone to mail. With `site_url`
     (the admin's reset form) only staff accounts qualify and the link leads
     to the admin's reset page on that site.
     """
-    accounts = User.objects.filter(email=normalize_email_address(email))
+    email = normalize_email_address(email)
+    if _mail_limit_wait(email) is not None:
+        # Beyond the address's hourly cap: the same answer, no mail.
+        return
+    accounts = User.objects.filter(email=email)
     if site_url:
         accounts = accounts.filter(is_staff=True)
     user_id = accounts.values_list("pk", flat=True).first()
@@ -200,6 +212,7 @@ def user_email_verification_resend(*, user: User) -> None:
     """Record another verification mail for an unverified address."""
     if user.email_verified_at is not None:
         raise EmailAlreadyVerified()
+    _mail_limit_take(user.email)
     _event(user_id=user.pk, type="user.email_verification_requested")
 
 
@@ -221,6 +234,7 @@ def user_email_change_request(*, user: User, new_email: str) -> User:
         return locked
     if User.objects.filter(email=new_email).exclude(pk=locked.pk).exists():
         raise ValidationError({"email": ["An account with this email exists."]})
+    _mail_limit_take(new_email)
     locked.pending_email = new_email
     locked.save(update_fields=["pending_email"])
     _event(user_id=locked.pk, type="user.email_change_requested")
@@ -285,6 +299,37 @@ def _event(*, user_id: int | None, type: str, **payload: Any) -> None:
         aggregate_id=user_id or "",
         payload={"user_id": user_id, **payload},
     )
+
+
+# The clock of the per-address mail cap, apart so that tests can move it.
+clock = time.time
+
+
+def _mail_limit_wait(address: str) -> int | None:
+    """Count one account mail to `address` against its hourly cap.
+
+    None while within ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR (or with no cap),
+    else the seconds until the hour's window ends. Counted in the cache
+    (Redis in production, shared by every process) under a hash of the
+    address, never the address itself.
+    """
+    cap = settings.ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR
+    if not cap:
+        return None
+    now = clock()
+    window = int(now // 3600)
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    key = f"account-mails:{digest}:{window}"
+    if counters_incr(cache, {key: 3600 + 1})[key] <= cap:
+        return None
+    return int((window + 1) * 3600 - now) + 1
+
+
+def _mail_limit_take(address: str) -> None:
+    """`_mail_limit_wait`, refusing with 429 `mail_limit` beyond the cap."""
+    wait = _mail_limit_wait(address)
+    if wait is not None:
+        raise AccountMailLimit(retry_after=wait)
 
 
 def _link_user(uid: str) -> User | None:

@@ -127,7 +127,9 @@ class PasswordResetView(APIView):
             "Answers 202 with the same body whether or not an account uses the "
             "address; a worker mails the link "
             "(`{FRONTEND_URL}/reset-password?uid=…&token=…`), valid once and "
-            "for `PASSWORD_RESET_TIMEOUT` seconds. Throttled (`auth` scope)."
+            "for `PASSWORD_RESET_TIMEOUT` seconds. Throttled (`auth` scope); "
+            "past `ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR` mails to one address in "
+            "an hour the answer is the same and nothing is mailed."
         ),
     )
     def post(self, request):
@@ -200,6 +202,11 @@ class EmailVerificationResendView(APIView):
         responses={
             204: OpenApiResponse(description="A new verification mail is queued."),
             409: _error("`email_already_verified`."),
+            429: _error(
+                "`throttled` (`auth` scope), or `mail_limit`: the address got "
+                "`ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR` account mails this hour. "
+                "Retry-After says when to try again."
+            ),
         },
         summary="Mail the verification link again",
     )
@@ -264,7 +271,9 @@ class UserViewSet(
             "`pending_email` and is mailed a confirmation link "
             "(`POST auth/email-change/confirm/`); sending the current address "
             "withdraws a pending change. Requests with `email` are throttled "
-            "in the `auth` scope."
+            "in the `auth` scope, and one address gets at most "
+            "`ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR` account mails an hour: "
+            "beyond that 429 `mail_limit` with Retry-After, and nothing changes."
         ),
     )
     @extend_schema(methods=["GET"], responses={200: UserSerializer})
