@@ -27,7 +27,7 @@ from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from shop.core.cache import counters_incr_and_get
+from shop.core.cache import counters_incr, counters_incr_and_get
 
 DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The throttles' clock, apart so that tests can hold it still.
@@ -128,6 +128,21 @@ def _hits_count(request, view, asking: CounterThrottle) -> dict:
     }
     request.throttle_hits = {**getattr(request, "throttle_hits", {}), **hits}
     return request.throttle_hits
+
+
+def throttle_wait(request, throttle: CounterThrottle) -> float | None:
+    """Count a request of a plain Django view (the admin's login and reset
+    forms) against `throttle`'s scope: None while allowed, else the seconds
+    until its window ends. Same counters, rates and client identity as the
+    API's throttles (the request's META and NUM_PROXIES)."""
+    now = clock()
+    window = throttle.window(request, None, now)
+    if window is None:
+        return None
+    count = counters_incr(cache, {window.key: int(window.ends_at - now) + 1})
+    if count[window.key] <= window.limit:
+        return None
+    return window.ends_at - now
 
 
 class AnonRateThrottle(CounterThrottle):

@@ -1,11 +1,12 @@
-"""The site root, the health probes for load balancers and orchestrators, and
-the Prometheus scrape."""
+"""The site root, the health probes for load balancers and orchestrators, the
+Prometheus scrape, and the admin forms' "too many attempts" page."""
 
 import hmac
 import logging
 import uuid
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.cache import cache
 from django.db import connections
 from django.http import (
@@ -15,6 +16,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -129,3 +131,22 @@ def _check_broker() -> str:
         logger.warning("readiness: broker unreachable: %s", exc)
         return "unreachable"
     return "ok"
+
+
+def form_throttled(request: HttpRequest, wait: float) -> TemplateResponse:
+    """429 for the admin's login and password reset forms past their rate
+    (shop.core.throttling.throttle_wait), in the admin's look, with
+    Retry-After."""
+    seconds = int(wait) + 1
+    response = TemplateResponse(
+        request,
+        "admin/shop/throttled.html",
+        {
+            **admin.site.each_context(request),
+            "title": "Too many attempts",
+            "retry_after": seconds,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response

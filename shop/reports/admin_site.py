@@ -9,12 +9,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, URLResolver, path, reverse
 from django.utils.http import urlencode
 
 from shop.core.replicas import replica_read
+from shop.core.throttling import AuthRateThrottle, throttle_wait
+from shop.core.views import form_throttled
 from shop.reports import queries
 from shop.reports.charts import sales_chart
 from shop.reports.ranges import ReportRange, ReportRangeError
@@ -77,6 +79,17 @@ class ShopAdminSite(admin.AdminSite):
         # "View site" leads to the shop's storefront; the backend itself has
         # none to show, so without FRONTEND_URL the link is hidden.
         return settings.FRONTEND_URL or None
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Sign-in attempts count like the API's (`auth` scope, per client
+        # address): a staff password is worth guessing.
+        if request.method == "POST":
+            wait = throttle_wait(request, AuthRateThrottle())
+            if wait is not None:
+                return form_throttled(request, wait)
+        return super().login(request, extra_context)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         extra = [

@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from shop.core.throttling import AuthRateThrottle, throttle_wait
+from shop.core.views import form_throttled
 from shop.users.forms import StaffPasswordResetForm, StaffSetPasswordForm
 
 
@@ -22,6 +24,13 @@ class _AdminPageMixin:
 
 class PasswordResetView(_AdminPageMixin, auth_views.PasswordResetView):
     form_class = StaffPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        # Counted like the API's reset (`auth` scope, per client address).
+        wait = throttle_wait(request, AuthRateThrottle())
+        if wait is not None:
+            return form_throttled(request, wait)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetDoneView(_AdminPageMixin, auth_views.PasswordResetDoneView):
