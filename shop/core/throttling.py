@@ -46,6 +46,27 @@ class Window(NamedTuple):
     ends_at: float
 
 
+KEY_FORMAT = "throttle:%(scope)s:%(ident)s:%(window)d"
+
+
+def window_at(
+    scope: str, ident: str | int, limit: int, seconds: int, now: float
+) -> Window:
+    """The fixed window of `seconds` that `now` falls in, for `ident` in `scope`."""
+    number = int(now // seconds)
+    key = KEY_FORMAT % {"scope": scope, "ident": ident, "window": number}
+    return Window(key, limit, (number + 1) * seconds)
+
+
+def _window_wait(window: Window, now: float) -> float | None:
+    """Count one hit in `window`: None while within its limit, else the
+    seconds until it ends."""
+    ttl = int(window.ends_at - now) + 1
+    if counters_incr(cache, {window.key: ttl})[window.key] <= window.limit:
+        return None
+    return window.ends_at - now
+
+
 class CounterThrottle(BaseThrottle):
     """Counts requests per `scope` and client in fixed windows.
 
@@ -55,7 +76,6 @@ class CounterThrottle(BaseThrottle):
     """
 
     scope: str = ""
-    cache_format = "throttle:%(scope)s:%(ident)s:%(window)d"
     remaining = 0.0  # seconds left in the window, once a request is counted
 
     def get_ident_key(self, request, view) -> str | int | None:
@@ -72,14 +92,7 @@ class CounterThrottle(BaseThrottle):
         ident = self.get_ident_key(request, view)
         if ident is None:
             return None
-        limit, duration = parse_rate(rate)
-        number = int(now // duration)
-        key = self.cache_format % {
-            "scope": self.scope,
-            "ident": ident,
-            "window": number,
-        }
-        return Window(key, limit, (number + 1) * duration)
+        return window_at(self.scope, ident, *parse_rate(rate), now)
 
     def allow_request(self, request, view) -> bool:
         hits = getattr(request, "throttle_hits", None)
@@ -130,6 +143,19 @@ def _hits_count(request, view, asking: CounterThrottle) -> dict:
     return request.throttle_hits
 
 
+def counter_wait(
+    scope: str, ident: str | int, limit: int, seconds: int
+) -> float | None:
+    """Count one hit for `ident` in `scope`'s current fixed window of `seconds`.
+
+    None while the window holds at most `limit` hits, else the seconds until
+    it ends. The throttles' counters, for rules that are not per request
+    (the account mails' per-address cap).
+    """
+    now = clock()
+    return _window_wait(window_at(scope, ident, limit, seconds, now), now)
+
+
 def throttle_wait(request, throttle: CounterThrottle) -> float | None:
     """Count a request of a plain Django view (the admin's login and reset
     forms) against `throttle`'s scope: None while allowed, else the seconds
@@ -137,12 +163,7 @@ def throttle_wait(request, throttle: CounterThrottle) -> float | None:
     API's throttles (the request's META and NUM_PROXIES)."""
     now = clock()
     window = throttle.window(request, None, now)
-    if window is None:
-        return None
-    count = counters_incr(cache, {window.key: int(window.ends_at - now) + 1})
-    if count[window.key] <= window.limit:
-        return None
-    return window.ends_at - now
+    return None if window is None else _window_wait(window, now)
 
 
 class AnonRateThrottle(CounterThrottle):

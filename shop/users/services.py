@@ -1,12 +1,10 @@
 import hashlib
-import time
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -16,7 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from shop.core.cache import counters_incr
+from shop.core.throttling import counter_wait
 from shop.outbox.events import event_record
 from shop.users.exceptions import (
     AccountMailLimit,
@@ -301,28 +299,20 @@ def _event(*, user_id: int | None, type: str, **payload: Any) -> None:
     )
 
 
-# The clock of the per-address mail cap, apart so that tests can move it.
-clock = time.time
-
-
 def _mail_limit_wait(address: str) -> int | None:
     """Count one account mail to `address` against its hourly cap.
 
     None while within ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR (or with no cap),
-    else the seconds until the hour's window ends. Counted in the cache
-    (Redis in production, shared by every process) under a hash of the
-    address, never the address itself.
+    else the seconds until the hour's window ends. Counted with the
+    throttles' counters (Redis in production, shared by every process)
+    under a hash of the address, never the address itself.
     """
     cap = settings.ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR
     if not cap:
         return None
-    now = clock()
-    window = int(now // 3600)
     digest = hashlib.sha256(address.encode()).hexdigest()
-    key = f"account-mails:{digest}:{window}"
-    if counters_incr(cache, {key: 3600 + 1})[key] <= cap:
-        return None
-    return int((window + 1) * 3600 - now) + 1
+    wait = counter_wait("account-mails", digest, cap, 3600)
+    return None if wait is None else int(wait) + 1
 
 
 def _mail_limit_take(address: str) -> None:

@@ -9,9 +9,9 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from shop.conftest import auth_client
+from shop.core import throttling
 from shop.core.testing import assert_error
 from shop.outbox.models import OutboxEvent
-from shop.users import services
 from shop.users.tests.factories import UserFactory
 
 RESET = "/api/v1/auth/password-reset/"
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def cap(settings, monkeypatch):
     settings.ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR = 2
     now = [3600.0 * 500 + 600]  # ten minutes into an hour
-    monkeypatch.setattr(services, "clock", lambda: now[0])
+    monkeypatch.setattr(throttling, "clock", lambda: now[0])
     return now
 
 
