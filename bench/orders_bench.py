@@ -40,6 +40,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The same 3-line orders as the checkout bench: one wrk script, one basket rule.
+from bench.checkout_bench import WRK_LUA, product_ranges  # noqa: E402
+
 DB_NAME = "shop_bench_orders"
 PG = "postgres://postgres@127.0.0.1:5432"
 PORT = 18431
@@ -102,35 +107,6 @@ def setup_database() -> tuple[int, int, int, list[str]]:
     return ids[0], ids[-1], (min(user_ids), max(user_ids)), tokens
 
 
-def product_ranges(first: int, last: int, hot: bool) -> list[tuple[int, int]]:
-    # Three disjoint ranges so one order never repeats a product.
-    pool = first + 1
-    third = (last - pool + 1) // 3
-    ranges = [(pool + k * third, pool + (k + 1) * third - 1) for k in range(3)]
-    if hot:
-        ranges[0] = (first, first)
-    return ranges
-
-
-WRK_LUA = """
-local tokens = {%(tokens)s}
-local ranges = {%(ranges)s}
-math.randomseed(os.time() + math.floor(os.clock() * 1000000))
-request = function()
-  local items = {}
-  for i = 1, 3 do
-    local r = ranges[i]
-    items[i] = string.format('{"product":%%d,"quantity":1}', math.random(r[1], r[2]))
-  end
-  local body = '{"items":[' .. table.concat(items, ",")
-    .. '],"shipping_address":"1 Bench St"}'
-  return wrk.format("POST", "/api/v1/orders/", {
-    ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
-  }, body)
-end
-"""
-
 PGBENCH_SQL = r"""
 \set p0 random(%(a0)d, %(b0)d)
 \set p1 random(%(a1)d, %(b1)d)
@@ -158,8 +134,9 @@ INSERT INTO catalog_stockmovement (product_id, delta, reason, note, order_id,
   (:p2, -1, 'order', '', :id, :uid, now());
 INSERT INTO orders_orderstatuschange (order_id, from_status, to_status,
   changed_by_id, note, created_at) VALUES (:id, '', 'pending', :uid, '', now());
+WITH event AS (
 INSERT INTO core_outboxevent (id, type, aggregate_type, aggregate_id, payload,
-  created_at, attempts, last_error) VALUES (gen_random_uuid(), 'order.placed',
+  created_at) VALUES (gen_random_uuid(), 'order.placed',
   'order', :id, '{"schema_version": 1, "order_id": 1, "customer_id": 1,
   "status": "pending", "total": "30.00", "items": [
   {"product_id": 1, "sku": "BENCH", "name": "Bench product",
@@ -167,7 +144,12 @@ INSERT INTO core_outboxevent (id, type, aggregate_type, aggregate_id, payload,
   {"product_id": 2, "sku": "BENCH", "name": "Bench product",
    "unit_price": "10.00", "quantity": 1, "line_total": "10.00"},
   {"product_id": 3, "sku": "BENCH", "name": "Bench product",
-   "unit_price": "10.00", "quantity": 1, "line_total": "10.00"}]}', now(), 0, '');
+   "unit_price": "10.00", "quantity": 1, "line_total": "10.00"}]}', now())
+  RETURNING id)
+INSERT INTO outbox_delivery (handler, state, attempts, next_attempt_at,
+  last_error, created_at, updated_at, event_id)
+  SELECT 'orders.mail_placed', 'pending', 0, now(), '', now(), now(), id
+  FROM event;
 COMMIT;
 """
 
@@ -273,6 +255,8 @@ def main():
             % {
                 "tokens": ",".join(f'"{t}"' for t in tokens),
                 "ranges": ",".join(f"{{{a},{b}}}" for a, b in ranges),
+                "path": "/api/v1/orders/",
+                "idempotency": "false",
             }
         )
         sql = tmp / f"{name}.sql"
